@@ -1,0 +1,205 @@
+// Bulk crossmatch. Probes are keyed with the index's own scheme and sorted, so
+// they visit the catalog in key order: for zones the rows of each catalog zone
+// are merged against the probes of each nearby zone with advancing pointers
+// (Gray et al. 2007); for the other schemes each probe's cover ranges fall
+// next to the previous probe's, so the catalog is read in order too.
+
+import { RangeList } from '../sky/ranges.js';
+import { RA_STEPS, RA_STEPS_PER_DEG, WINDOW_MARGIN_DEG, quantizeRa, raHalfWidthDeg, zoneOf } from '../zones/zones.js';
+import { BestBuilder, MatchBuilder, emptyMatches, type Matches } from './matches.js';
+import { prepareProbes, type Probes } from './probes.js';
+import type { ZonesScheme } from './scheme-zones.js';
+import { sortRowsByKey } from './sort.js';
+import type { SkyIndex } from './sky-index.js';
+import { nearestMatch } from './nearest.js';
+
+export interface CrossmatchOptions {
+  /** Match radius in arcsec: one for all probes, or one per probe. Required. */
+  radiusArcsec: number | Float64Array;
+  /** 'all' pairs within the radius (default), the 'best' (closest) row per probe, or the 'nearest' k. */
+  mode?: 'all' | 'best' | 'nearest';
+  /** For mode 'nearest': how many rows per probe (default 1), all within radiusArcsec. */
+  k?: number;
+  /** Self-match: skip the pair (i, i). */
+  excludeSelf?: boolean;
+}
+
+const TWO32 = 4294967296;
+
+/** Accumulates pairs: all of them, or the best per probe. */
+interface Sink {
+  all: MatchBuilder | null;
+  best: BestBuilder | null;
+  excludeSelf: boolean;
+}
+
+export function crossmatch(
+  index: SkyIndex, ra: Float64Array, dec: Float64Array, opts: CrossmatchOptions,
+): Matches {
+  if (!opts || typeof opts !== 'object') throw new TypeError('crossmatch options with radiusArcsec are required');
+  const mode = opts.mode ?? 'all';
+  if (mode !== 'all' && mode !== 'best' && mode !== 'nearest') {
+    throw new RangeError(`mode must be all|best|nearest, got '${String(mode)}'`);
+  }
+  const probes = prepareProbes(ra, dec, opts.radiusArcsec);
+  if (mode === 'nearest') {
+    const k = opts.k ?? 1;
+    if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be an integer >= 1, got ${String(k)}`);
+    return nearestMatch(index, probes, k, opts.excludeSelf === true);
+  }
+  if (probes.n === 0 || index.length === 0) return emptyMatches();
+  const sink: Sink = {
+    all: mode === 'all' ? new MatchBuilder(Math.max(1024, probes.n)) : null,
+    best: mode === 'best' ? new BestBuilder(probes.n) : null,
+    excludeSelf: opts.excludeSelf === true,
+  };
+  const probeKeys = new Float64Array(probes.n);
+  index.keyScheme.keysInto(probes.ra, probes.dec, probeKeys);
+  const sortedKeys = new Float64Array(probes.n);
+  const order = new Uint32Array(probes.n);
+  sortRowsByKey(probeKeys, [], sortedKeys, order, []);
+  if (index.scheme.kind === 'zones') zoneMerge(index, probes, sortedKeys, order, sink);
+  else coverMerge(index, probes, order, sink);
+  return sink.all ? sink.all.finish(probes.n) : sink.best!.finish();
+}
+
+function emit(sink: Sink, probe: number, row: number, chord2: number): void {
+  if (sink.excludeSelf && row === probe) return;
+  if (sink.all) sink.all.push(probe, row, chord2);
+  else sink.best!.offer(probe, row, chord2);
+}
+
+/** First position in [lo, hi) with keys[pos] >= k, galloping from lo. */
+function gallop(keys: Float64Array, lo: number, hi: number, k: number): number {
+  let step = 1;
+  let prev = lo;
+  let at = lo;
+  while (at < hi && keys[at] < k) {
+    prev = at;
+    at += step;
+    step *= 2;
+  }
+  let a = prev, b = Math.min(at, hi);
+  while (a < b) {
+    const mid = a + ((b - a) >>> 1);
+    if (keys[mid] < k) a = mid + 1;
+    else b = mid;
+  }
+  return a;
+}
+
+function zoneMerge(index: SkyIndex, P: Probes, pk: Float64Array, order: Uint32Array, sink: Sink): void {
+  const zs = index.keyScheme as ZonesScheme;
+  const h = zs.h, nz = zs.nZones;
+  const keys = index.keys, X = index.x, Y = index.y, Z = index.z, table = index.table, ids = index.rowIds;
+  const ptr = new Float64Array(nz);
+  const m = P.n;
+  const uniform = P.radiusDeg.every((r) => r === P.maxRadiusDeg);
+  let j = 0;
+  while (j < m) {
+    const zp = Math.floor(pk[j] / TWO32);
+    const runEndKey = (zp + 1) * TWO32;
+    let j1 = j + 1;
+    while (j1 < m && pk[j1] < runEndKey) j1++;
+    let rmax = P.maxRadiusDeg;
+    if (!uniform) {
+      rmax = 0;
+      for (let jj = j; jj < j1; jj++) rmax = Math.max(rmax, P.radiusDeg[order[jj]]);
+    }
+    const bandLo = -90 + zp * h;
+    const bandHi = Math.min(90, bandLo + h);
+    const reach = rmax + WINDOW_MARGIN_DEG;
+    const zc0 = zoneOf(Math.max(-90, bandLo - reach), h, nz);
+    const zc1 = zoneOf(Math.min(90, bandHi + reach), h, nz);
+    // The widest RA window of any probe in the band: one alpha for the run keeps
+    // the window's lower edge monotone, so zone pointers only move forward.
+    const alpha = raHalfWidthDeg(rmax, Math.min(90, Math.max(Math.abs(bandLo), Math.abs(bandHi))));
+    if (alpha >= 179.9) {
+      for (let jj = j; jj < j1; jj++) {
+        const p = order[jj];
+        const px = P.x[p], py = P.y[p], pz = P.z[p], c2 = P.chord2[p];
+        for (let i = table[zc0], end = table[zc1 + 1]; i < end; i++) {
+          const dx = X[i] - px, dy = Y[i] - py, dz = Z[i] - pz;
+          const c = dx * dx + dy * dy + dz * dz;
+          if (c <= c2) emit(sink, p, ids ? ids[i] : i, c);
+        }
+      }
+      j = j1;
+      continue;
+    }
+    for (let zc = zc0; zc <= zc1; zc++) ptr[zc] = table[zc];
+    const zoneBase = zp * TWO32;
+    for (let jj = j; jj < j1; jj++) {
+      const p = order[jj];
+      const q = pk[jj] - zoneBase;
+      const px = P.x[p], py = P.y[p], pz = P.z[p], c2 = P.chord2[p];
+      // Window from the quantised RA (monotone along the run), one step wider.
+      const lo = (q - 1) / RA_STEPS_PER_DEG - alpha;
+      const hi = (q + 2) / RA_STEPS_PER_DEG + alpha;
+      let qlo = 0, qhi = RA_STEPS - 1, wrapLo = -1, wrapHi = -1;
+      if (lo < 0) wrapLo = quantizeRa(lo + 360);
+      else qlo = Math.floor(lo * RA_STEPS_PER_DEG);
+      if (hi >= 360) wrapHi = quantizeRa(hi - 360);
+      else qhi = Math.floor(hi * RA_STEPS_PER_DEG);
+      for (let zc = zc0; zc <= zc1; zc++) {
+        const base = zc * TWO32;
+        const end = table[zc + 1];
+        let i = ptr[zc];
+        const kLo = base + qlo;
+        if (i < end && keys[i] < kLo) i = gallop(keys, i, end, kLo);
+        ptr[zc] = i;
+        const kHi = base + qhi;
+        for (; i < end && keys[i] <= kHi; i++) {
+          const dx = X[i] - px, dy = Y[i] - py, dz = Z[i] - pz;
+          const c = dx * dx + dy * dy + dz * dz;
+          if (c <= c2) emit(sink, p, ids ? ids[i] : i, c);
+        }
+        if (wrapLo >= 0) {
+          for (i = gallop(keys, table[zc], end, base + wrapLo); i < end; i++) {
+            const dx = X[i] - px, dy = Y[i] - py, dz = Z[i] - pz;
+            const c = dx * dx + dy * dy + dz * dz;
+            if (c <= c2) emit(sink, p, ids ? ids[i] : i, c);
+          }
+        }
+        if (wrapHi >= 0) {
+          const kw = base + wrapHi;
+          for (i = table[zc]; i < end && keys[i] <= kw; i++) {
+            const dx = X[i] - px, dy = Y[i] - py, dz = Z[i] - pz;
+            const c = dx * dx + dy * dy + dz * dz;
+            if (c <= c2) emit(sink, p, ids ? ids[i] : i, c);
+          }
+        }
+      }
+    }
+    j = j1;
+  }
+}
+
+function coverMerge(index: SkyIndex, P: Probes, order: Uint32Array, sink: Sink): void {
+  const ks = index.keyScheme;
+  const X = index.x, Y = index.y, Z = index.z, ids = index.rowIds;
+  const ranges = new RangeList(64);
+  // Consecutive probes often share a one-range cover (same pixel): reuse its rows.
+  let lastS = -1, lastE = -1, lastI0 = 0, lastI1 = 0;
+  for (let jj = 0; jj < P.n; jj++) {
+    const p = order[jj];
+    const px = P.x[p], py = P.y[p], pz = P.z[p], c2 = P.chord2[p];
+    ks.cover(P.ra[p], P.dec[p], px, py, pz, P.radiusDeg[p], ranges);
+    for (let r = 0; r < ranges.length; r++) {
+      const s = ranges.data[2 * r], e = ranges.data[2 * r + 1];
+      let i0: number, i1: number;
+      if (s === lastS && e === lastE) {
+        i0 = lastI0; i1 = lastI1;
+      } else {
+        i0 = index.lowerBound(s);
+        i1 = index.lowerBound(e);
+        lastS = s; lastE = e; lastI0 = i0; lastI1 = i1;
+      }
+      for (let i = i0; i < i1; i++) {
+        const dx = X[i] - px, dy = Y[i] - py, dz = Z[i] - pz;
+        const c = dx * dx + dy * dy + dz * dz;
+        if (c <= c2) emit(sink, p, ids ? ids[i] : i, c);
+      }
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export * from './angles.js';
+export * from './vector.js';
+export * from './ranges.js';

@@ -1,0 +1,12 @@
+import type { IndexScheme } from '../../src/match/scheme.js';
+
+/** Every algorithm, at parameters coarse and fine enough to exercise covers with many ranges. */
+export const SCHEMES: IndexScheme[] = [
+  { kind: 'zones', zoneHeightDeg: 0.5 },
+  { kind: 'zones', zoneHeightDeg: 0.01 },
+  { kind: 'zones', zoneHeightDeg: 7 },
+  { kind: 'rowcol', zoneHeightDeg: 0.5, colWidthDeg: 0.5 },
+  { kind: 'rowcol', zoneHeightDeg: 2, colWidthDeg: 0.2 },
+];
+
+export const schemeName = (s: IndexScheme): string => JSON.stringify(s);
