@@ -3,15 +3,16 @@
 // are merged against the probes of each nearby zone with advancing pointers
 // (Gray et al. 2007); for the other schemes each probe's cover ranges fall
 // next to the previous probe's, so the catalog is read in order too.
+// Probe attributes travel with the sort, so the merge reads them in order.
 
 import { RangeList } from '../sky/ranges.js';
+import { chord2FromArcsec } from '../sky/vector.js';
 import { RA_STEPS, RA_STEPS_PER_DEG, WINDOW_MARGIN_DEG, quantizeRa, raHalfWidthDeg, zoneOf } from '../zones/zones.js';
 import { BestBuilder, MatchBuilder, emptyMatches, type Matches } from './matches.js';
-import { prepareProbes, type Probes } from './probes.js';
-import type { ZonesScheme } from './scheme-zones.js';
-import { sortRowsByKey } from './sort.js';
-import type { SkyIndex } from './sky-index.js';
 import { nearestMatch } from './nearest.js';
+import { prepareProbes, sortProbes, vectorInto, type Probes, type SortedProbes } from './probes.js';
+import type { ZonesScheme } from './scheme-zones.js';
+import type { SkyIndex } from './sky-index.js';
 
 export interface CrossmatchOptions {
   /** Match radius in arcsec: one for all probes, or one per probe. Required. */
@@ -42,24 +43,21 @@ export function crossmatch(
     throw new RangeError(`mode must be all|best|nearest, got '${String(mode)}'`);
   }
   const probes = prepareProbes(ra, dec, opts.radiusArcsec);
+  const excludeSelf = opts.excludeSelf === true;
   if (mode === 'nearest') {
     const k = opts.k ?? 1;
     if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be an integer >= 1, got ${String(k)}`);
-    return nearestMatch(index, probes, k, opts.excludeSelf === true);
+    return nearestMatch(index, probes, k, excludeSelf);
   }
   if (probes.n === 0 || index.length === 0) return emptyMatches();
   const sink: Sink = {
-    all: mode === 'all' ? new MatchBuilder(Math.max(1024, probes.n)) : null,
+    all: mode === 'all' ? new MatchBuilder(Math.max(1024, probes.n >>> 2)) : null,
     best: mode === 'best' ? new BestBuilder(probes.n) : null,
-    excludeSelf: opts.excludeSelf === true,
+    excludeSelf,
   };
-  const probeKeys = new Float64Array(probes.n);
-  index.keyScheme.keysInto(probes.ra, probes.dec, probeKeys);
-  const sortedKeys = new Float64Array(probes.n);
-  const order = new Uint32Array(probes.n);
-  sortRowsByKey(probeKeys, [], sortedKeys, order, []);
-  if (index.scheme.kind === 'zones') zoneMerge(index, probes, sortedKeys, order, sink);
-  else coverMerge(index, probes, order, sink);
+  const sorted = sortProbes(probes, index.keyScheme);
+  if (index.scheme.kind === 'zones') zoneMerge(index, probes, sorted, sink);
+  else coverMerge(index, probes, sorted, sink);
   return sink.all ? sink.all.finish(probes.n) : sink.best!.finish();
 }
 
@@ -88,23 +86,29 @@ function gallop(keys: Float64Array, lo: number, hi: number, k: number): number {
   return a;
 }
 
-function zoneMerge(index: SkyIndex, P: Probes, pk: Float64Array, order: Uint32Array, sink: Sink): void {
+function chord2Of(P: Probes, S: SortedProbes, j: number): number {
+  return S.radii ? chord2FromArcsec(S.radii[j]) : P.chord2;
+}
+
+function zoneMerge(index: SkyIndex, P: Probes, S: SortedProbes, sink: Sink): void {
   const zs = index.keyScheme as ZonesScheme;
   const h = zs.h, nz = zs.nZones;
   const keys = index.keys, X = index.x, Y = index.y, Z = index.z, table = index.table, ids = index.rowIds;
+  const pk = S.keys, order = S.order, sRa = S.ra, sDec = S.dec, sR = S.radii;
   const ptr = new Float64Array(nz);
-  const m = P.n;
-  const uniform = P.radiusDeg.every((r) => r === P.maxRadiusDeg);
+  const v = new Float64Array(3);
+  const m = S.n;
   let j = 0;
   while (j < m) {
     const zp = Math.floor(pk[j] / TWO32);
     const runEndKey = (zp + 1) * TWO32;
     let j1 = j + 1;
     while (j1 < m && pk[j1] < runEndKey) j1++;
-    let rmax = P.maxRadiusDeg;
-    if (!uniform) {
+    let rmax = P.radiusDeg;
+    if (sR) {
       rmax = 0;
-      for (let jj = j; jj < j1; jj++) rmax = Math.max(rmax, P.radiusDeg[order[jj]]);
+      for (let jj = j; jj < j1; jj++) if (sR[jj] > rmax) rmax = sR[jj];
+      rmax /= 3600;
     }
     const bandLo = -90 + zp * h;
     const bandHi = Math.min(90, bandLo + h);
@@ -117,7 +121,9 @@ function zoneMerge(index: SkyIndex, P: Probes, pk: Float64Array, order: Uint32Ar
     if (alpha >= 179.9) {
       for (let jj = j; jj < j1; jj++) {
         const p = order[jj];
-        const px = P.x[p], py = P.y[p], pz = P.z[p], c2 = P.chord2[p];
+        vectorInto(sRa[jj], sDec[jj], v);
+        const px = v[0], py = v[1], pz = v[2];
+        const c2 = chord2Of(P, S, jj);
         for (let i = table[zc0], end = table[zc1 + 1]; i < end; i++) {
           const dx = X[i] - px, dy = Y[i] - py, dz = Z[i] - pz;
           const c = dx * dx + dy * dy + dz * dz;
@@ -130,9 +136,12 @@ function zoneMerge(index: SkyIndex, P: Probes, pk: Float64Array, order: Uint32Ar
     for (let zc = zc0; zc <= zc1; zc++) ptr[zc] = table[zc];
     const zoneBase = zp * TWO32;
     for (let jj = j; jj < j1; jj++) {
-      const p = order[jj];
       const q = pk[jj] - zoneBase;
-      const px = P.x[p], py = P.y[p], pz = P.z[p], c2 = P.chord2[p];
+      // This probe's own zones: usually just its own.
+      const reachP = (sR ? sR[jj] / 3600 : rmax) + WINDOW_MARGIN_DEG;
+      const decP = sDec[jj];
+      const za = decP - reachP <= bandLo ? zc0 : zp;
+      const zb = decP + reachP >= bandHi ? zc1 : zp;
       // Window from the quantised RA (monotone along the run), one step wider.
       const lo = (q - 1) / RA_STEPS_PER_DEG - alpha;
       const hi = (q + 2) / RA_STEPS_PER_DEG + alpha;
@@ -141,7 +150,9 @@ function zoneMerge(index: SkyIndex, P: Probes, pk: Float64Array, order: Uint32Ar
       else qlo = Math.floor(lo * RA_STEPS_PER_DEG);
       if (hi >= 360) wrapHi = quantizeRa(hi - 360);
       else qhi = Math.floor(hi * RA_STEPS_PER_DEG);
-      for (let zc = zc0; zc <= zc1; zc++) {
+      // The probe's vector and chord are computed at its first candidate: most probes have none.
+      let px = NaN, py = 0, pz = 0, c2 = 0;
+      for (let zc = za; zc <= zb; zc++) {
         const base = zc * TWO32;
         const end = table[zc + 1];
         let i = ptr[zc];
@@ -150,15 +161,26 @@ function zoneMerge(index: SkyIndex, P: Probes, pk: Float64Array, order: Uint32Ar
         ptr[zc] = i;
         const kHi = base + qhi;
         for (; i < end && keys[i] <= kHi; i++) {
+          if (px !== px) {
+            vectorInto(sRa[jj], decP, v);
+            px = v[0]; py = v[1]; pz = v[2];
+            c2 = chord2Of(P, S, jj);
+          }
           const dx = X[i] - px, dy = Y[i] - py, dz = Z[i] - pz;
           const c = dx * dx + dy * dy + dz * dz;
-          if (c <= c2) emit(sink, p, ids ? ids[i] : i, c);
+          if (c <= c2) emit(sink, order[jj], ids ? ids[i] : i, c);
+        }
+        if (wrapLo < 0 && wrapHi < 0) continue;
+        if (px !== px) {
+          vectorInto(sRa[jj], decP, v);
+          px = v[0]; py = v[1]; pz = v[2];
+          c2 = chord2Of(P, S, jj);
         }
         if (wrapLo >= 0) {
           for (i = gallop(keys, table[zc], end, base + wrapLo); i < end; i++) {
             const dx = X[i] - px, dy = Y[i] - py, dz = Z[i] - pz;
             const c = dx * dx + dy * dy + dz * dz;
-            if (c <= c2) emit(sink, p, ids ? ids[i] : i, c);
+            if (c <= c2) emit(sink, order[jj], ids ? ids[i] : i, c);
           }
         }
         if (wrapHi >= 0) {
@@ -166,7 +188,7 @@ function zoneMerge(index: SkyIndex, P: Probes, pk: Float64Array, order: Uint32Ar
           for (i = table[zc]; i < end && keys[i] <= kw; i++) {
             const dx = X[i] - px, dy = Y[i] - py, dz = Z[i] - pz;
             const c = dx * dx + dy * dy + dz * dz;
-            if (c <= c2) emit(sink, p, ids ? ids[i] : i, c);
+            if (c <= c2) emit(sink, order[jj], ids ? ids[i] : i, c);
           }
         }
       }
@@ -175,16 +197,20 @@ function zoneMerge(index: SkyIndex, P: Probes, pk: Float64Array, order: Uint32Ar
   }
 }
 
-function coverMerge(index: SkyIndex, P: Probes, order: Uint32Array, sink: Sink): void {
+function coverMerge(index: SkyIndex, P: Probes, S: SortedProbes, sink: Sink): void {
   const ks = index.keyScheme;
   const X = index.x, Y = index.y, Z = index.z, ids = index.rowIds;
+  const order = S.order, sRa = S.ra, sDec = S.dec, sR = S.radii;
   const ranges = new RangeList(64);
+  const v = new Float64Array(3);
   // Consecutive probes often share a one-range cover (same pixel): reuse its rows.
   let lastS = -1, lastE = -1, lastI0 = 0, lastI1 = 0;
-  for (let jj = 0; jj < P.n; jj++) {
+  for (let jj = 0; jj < S.n; jj++) {
     const p = order[jj];
-    const px = P.x[p], py = P.y[p], pz = P.z[p], c2 = P.chord2[p];
-    ks.cover(P.ra[p], P.dec[p], px, py, pz, P.radiusDeg[p], ranges);
+    vectorInto(sRa[jj], sDec[jj], v);
+    const px = v[0], py = v[1], pz = v[2];
+    const c2 = chord2Of(P, S, jj);
+    ks.cover(sRa[jj], sDec[jj], px, py, pz, sR ? sR[jj] / 3600 : P.radiusDeg, ranges);
     for (let r = 0; r < ranges.length; r++) {
       const s = ranges.data[2 * r], e = ranges.data[2 * r + 1];
       let i0: number, i1: number;

@@ -3,35 +3,34 @@
 // until k rows lie inside it (then they are the k nearest) or the maximum
 // radius is reached.
 
+import { DEG_PER_RAD, RAD_PER_DEG } from '../sky/angles.js';
 import { RangeList } from '../sky/ranges.js';
-import { chord2FromRad } from '../sky/vector.js';
-import { DEG_PER_RAD } from '../sky/angles.js';
+import { chord2FromArcsec, chord2FromRad } from '../sky/vector.js';
 import { MatchBuilder, emptyMatches, type Matches } from './matches.js';
-import type { Probes } from './probes.js';
-import { sortRowsByKey } from './sort.js';
+import { sortProbes, vectorInto, type Probes } from './probes.js';
 import type { SkyIndex } from './sky-index.js';
 
 export function nearestMatch(index: SkyIndex, P: Probes, k: number, excludeSelf: boolean): Matches {
   if (P.n === 0 || index.length === 0) return emptyMatches();
-  const probeKeys = new Float64Array(P.n);
-  index.keyScheme.keysInto(P.ra, P.dec, probeKeys);
-  const order = new Uint32Array(P.n);
-  sortRowsByKey(probeKeys, [], new Float64Array(P.n), order, []);
-  const out = new MatchBuilder(Math.max(1024, P.n * k));
+  const S = sortProbes(P, index.keyScheme);
+  const out = new MatchBuilder(Math.max(1024, P.n * Math.min(k, 8)));
   const ranges = new RangeList(64);
+  const v = new Float64Array(3);
   // Radius holding ~4k rows on a uniform sky: area 4k/n of 4 pi sr.
   const startDeg = Math.min(180, Math.sqrt((16 * (k + 1)) / index.length) * DEG_PER_RAD);
   let candRow = new Uint32Array(64);
   let candC2 = new Float64Array(64);
   const X = index.x, Y = index.y, Z = index.z, ids = index.rowIds;
-  for (let jj = 0; jj < P.n; jj++) {
-    const p = order[jj];
-    const px = P.x[p], py = P.y[p], pz = P.z[p];
-    const maxDeg = P.radiusDeg[p];
+  for (let jj = 0; jj < S.n; jj++) {
+    const p = S.order[jj];
+    vectorInto(S.ra[jj], S.dec[jj], v);
+    const px = v[0], py = v[1], pz = v[2];
+    const maxDeg = S.radii ? S.radii[jj] / 3600 : P.radiusDeg;
+    const maxC2 = S.radii ? chord2FromArcsec(S.radii[jj]) : P.chord2;
     let rDeg = Math.min(maxDeg, startDeg);
     for (;;) {
-      const c2max = rDeg === maxDeg ? P.chord2[p] : chord2FromRad((rDeg * Math.PI) / 180);
-      index.keyScheme.cover(P.ra[p], P.dec[p], px, py, pz, rDeg, ranges);
+      const c2max = rDeg === maxDeg ? maxC2 : chord2FromRad(rDeg * RAD_PER_DEG);
+      index.keyScheme.cover(S.ra[jj], S.dec[jj], px, py, pz, rDeg, ranges);
       let n = 0;
       for (let r = 0; r < ranges.length; r++) {
         const i0 = index.lowerBound(ranges.data[2 * r]);

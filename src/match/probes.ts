@@ -1,20 +1,33 @@
 // Probe (source) positions prepared for a query: validated, RA folded into
-// [0, 360), unit vectors, per-probe squared chord of the radius.
+// [0, 360), radii in degrees; then keyed by the index's scheme and sorted,
+// carrying ra, dec and radius along so the merge reads them in order.
 
 import { RAD_PER_DEG, normalizeRa } from '../sky/angles.js';
 import { chord2FromArcsec } from '../sky/vector.js';
+import type { KeyScheme } from './scheme.js';
+import { sortRowsByKey } from './sort.js';
 
 export interface Probes {
   n: number;
   ra: Float64Array;
   dec: Float64Array;
-  x: Float64Array;
-  y: Float64Array;
-  z: Float64Array;
-  /** Radius in degrees (per probe), and its squared chord. */
-  radiusDeg: Float64Array;
-  chord2: Float64Array;
+  /** Radius in arcsec per probe, as given, or null when all probes share radiusDeg. */
+  radii: Float64Array | null;
+  radiusDeg: number;
+  /** Squared chord of the shared radius (when radiusDegs is null). */
+  chord2: number;
   maxRadiusDeg: number;
+}
+
+/** Probes in key order: position j holds input probe order[j]. */
+export interface SortedProbes {
+  n: number;
+  keys: Float64Array;
+  order: Uint32Array;
+  ra: Float64Array;
+  dec: Float64Array;
+  /** Per-probe radii in arcsec, in key order (null when shared). */
+  radii: Float64Array | null;
 }
 
 function fmt(v: number): string {
@@ -48,46 +61,52 @@ export function foldRa(ra: Float64Array): Float64Array {
   return out;
 }
 
-export function prepareProbes(
-  ra: Float64Array, dec: Float64Array, radiusArcsec: number | Float64Array,
-): Probes {
-  checkPositions(ra, dec);
-  const n = ra.length;
-  const raN = foldRa(ra);
-  const x = new Float64Array(n), y = new Float64Array(n), z = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const a = raN[i] * RAD_PER_DEG, d = dec[i] * RAD_PER_DEG;
-    const c = Math.cos(d);
-    x[i] = c * Math.cos(a);
-    y[i] = c * Math.sin(a);
-    z[i] = Math.sin(d);
-  }
-  const radiusDeg = new Float64Array(n);
-  const chord2 = new Float64Array(n);
-  let maxR = 0;
-  if (typeof radiusArcsec === 'number') {
-    checkRadius(radiusArcsec, 'radiusArcsec');
-    const c2 = chord2FromArcsec(radiusArcsec);
-    radiusDeg.fill(radiusArcsec / 3600);
-    chord2.fill(c2);
-    maxR = radiusArcsec / 3600;
-  } else {
-    if (!(radiusArcsec instanceof Float64Array) || radiusArcsec.length !== n) {
-      throw new RangeError(`radiusArcsec must be a number or a Float64Array of ${n} radii`);
-    }
-    for (let i = 0; i < n; i++) {
-      const r = radiusArcsec[i];
-      checkRadius(r, `radiusArcsec[${i}]`);
-      radiusDeg[i] = r / 3600;
-      chord2[i] = chord2FromArcsec(r);
-      if (r / 3600 > maxR) maxR = r / 3600;
-    }
-  }
-  return { n, ra: raN, dec, x, y, z, radiusDeg, chord2, maxRadiusDeg: maxR };
-}
-
 export function checkRadius(r: number, name: string): void {
   if (typeof r !== 'number' || !(r >= 0) || r === Infinity) {
     throw new RangeError(`${name} must be a finite number of arcsec >= 0, got ${fmt(r)}`);
   }
+}
+
+export function prepareProbes(ra: Float64Array, dec: Float64Array, radiusArcsec: number | Float64Array): Probes {
+  checkPositions(ra, dec);
+  const n = ra.length;
+  if (typeof radiusArcsec === 'number') {
+    checkRadius(radiusArcsec, 'radiusArcsec');
+    const r = radiusArcsec / 3600;
+    return { n, ra: foldRa(ra), dec, radii: null, radiusDeg: r, chord2: chord2FromArcsec(radiusArcsec), maxRadiusDeg: r };
+  }
+  if (!(radiusArcsec instanceof Float64Array) || radiusArcsec.length !== n) {
+    throw new RangeError(`radiusArcsec must be a number or a Float64Array of ${n} radii`);
+  }
+  let maxR = 0;
+  for (let i = 0; i < n; i++) {
+    const r = radiusArcsec[i];
+    checkRadius(r, `radiusArcsec[${i}]`);
+    if (r > maxR) maxR = r;
+  }
+  maxR /= 3600;
+  return { n, ra: foldRa(ra), dec, radii: radiusArcsec, radiusDeg: maxR, chord2: 4, maxRadiusDeg: maxR };
+}
+
+export function sortProbes(P: Probes, scheme: KeyScheme): SortedProbes {
+  const n = P.n;
+  const keys = new Float64Array(n);
+  scheme.keysInto(P.ra, P.dec, keys);
+  const sortedKeys = new Float64Array(n);
+  const order = new Uint32Array(n);
+  const ra = new Float64Array(n), dec = new Float64Array(n);
+  const radii = P.radii ? new Float64Array(n) : null;
+  const inCols = radii ? [P.ra, P.dec, P.radii!] : [P.ra, P.dec];
+  const outCols = radii ? [ra, dec, radii] : [ra, dec];
+  sortRowsByKey(keys, inCols, sortedKeys, order, outCols);
+  return { n, keys: sortedKeys, order, ra, dec, radii };
+}
+
+/** Unit vector of (ra, dec) in degrees, into v[0..2]. */
+export function vectorInto(raDeg: number, decDeg: number, v: Float64Array): void {
+  const a = raDeg * RAD_PER_DEG, d = decDeg * RAD_PER_DEG;
+  const c = Math.cos(d);
+  v[0] = c * Math.cos(a);
+  v[1] = c * Math.sin(a);
+  v[2] = Math.sin(d);
 }

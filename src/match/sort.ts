@@ -49,27 +49,28 @@ export function sortRowsByKey(
   const div = 2 ** shiftBits;
   const nBuckets = Math.floor((max - min) / div) + 1;
 
-  const bucketOf = new Uint32Array(n);
   const start = new Uint32Array(nBuckets + 1);
-  for (let i = 0; i < n; i++) {
-    const b = Math.floor((keys[i] - min) / div);
-    bucketOf[i] = b;
-    start[b + 1]++;
-  }
+  for (let i = 0; i < n; i++) start[Math.floor((keys[i] - min) / div) + 1]++;
   for (let b = 0; b < nBuckets; b++) start[b + 1] += start[b];
   const fill = start.slice(0, nBuckets);
+  // One scatter writes every column: measured faster than a pass per column.
+  const nCols = payload.length;
+  const p0 = nCols > 0 ? payload[0] : keys, q0 = nCols > 0 ? payloadOut[0] : keysOut;
+  const p1 = nCols > 1 ? payload[1] : keys, q1 = nCols > 1 ? payloadOut[1] : keysOut;
   for (let i = 0; i < n; i++) {
-    const p = fill[bucketOf[i]]++;
-    keysOut[p] = keys[i];
+    const k = keys[i];
+    const p = fill[Math.floor((k - min) / div)]++;
+    keysOut[p] = k;
     permOut[p] = i;
+    if (nCols > 0) q0[p] = p0[i];
+    if (nCols > 1) q1[p] = p1[i];
   }
-  for (let c = 0; c < payload.length; c++) {
+  // Further columns (rare: per-probe radii) are gathered through the permutation.
+  for (let c = 2; c < nCols; c++) {
     const src = payload[c];
     const dst = payloadOut[c];
-    fill.set(start.subarray(0, nBuckets));
-    for (let i = 0; i < n; i++) dst[fill[bucketOf[i]]++] = src[i];
+    for (let p = 0; p < n; p++) dst[p] = src[permOut[p]];
   }
-
   let maxBucket = 0;
   for (let b = 0; b < nBuckets; b++) maxBucket = Math.max(maxBucket, start[b + 1] - start[b]);
   const scratch = new BucketScratch(maxBucket, payload.length);
