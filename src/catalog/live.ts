@@ -100,7 +100,7 @@ function liveDbs(env: RootDatabase): LiveDbs {
     dbs = {
       idx: env.openDB<unknown, Uint8Array>('live.idx', { keyEncoder: codec, encoding: 'binary' } as never),
       rows: env.openDB<StoredRow, [number, number]>('live.rows', {}),
-      meta: env.openDB<unknown, unknown[]>('live.meta', {}),
+      meta: env.openDB<unknown, Key>('live.meta', {}),
       codec,
     };
     dbsByEnv.set(env, dbs);
