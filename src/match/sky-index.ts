@@ -49,13 +49,16 @@ export class SkyIndex {
   readonly table: Uint32Array;
   readonly rowIds: Uint32Array | null;
   private readonly div: number;
+  /** Built or opened as one contiguous buffer (else assembled from parts). */
+  private readonly whole: boolean;
   private readonly ranges = new RangeList(64);
   private scratch = new Uint32Array(256);
 
-  private constructor(buffer: ArrayBufferLike, byteOffset: number, parts: IndexParts) {
-    this.buffer = buffer;
+  private constructor(buffer: ArrayBufferLike | null, byteOffset: number, parts: IndexParts) {
+    this.whole = buffer !== null;
+    this.buffer = buffer ?? parts.keys.buffer;
     this.byteOffset = byteOffset;
-    this.byteLength = indexByteLength(buffer, byteOffset);
+    this.byteLength = buffer ? indexByteLength(buffer, byteOffset) : partsByteLength(parts);
     this.scheme = parts.scheme;
     this.keyScheme = makeKeyScheme(parts.scheme);
     this.runTable = parts.runTable;
@@ -114,8 +117,34 @@ export class SkyIndex {
     return new SkyIndex(buffer, byteOffset, viewParts(buffer, byteOffset));
   }
 
-  /** The index bytes, as a view (no copy). */
+  /**
+   * An index over columns held elsewhere (an Arrow file, a shared buffer):
+   * keys, vectors and run table are used as given, not copied.
+   */
+  static fromParts(parts: IndexParts): SkyIndex {
+    const n = parts.keys.length;
+    if (parts.x.length !== n || parts.y.length !== n || parts.z.length !== n || (parts.rowIds && parts.rowIds.length !== n)) {
+      throw new RangeError('index parts differ in length');
+    }
+    if (parts.table.length !== parts.runTable.size + 1) {
+      throw new RangeError(`run table has ${parts.table.length} entries, expected ${parts.runTable.size + 1}`);
+    }
+    return new SkyIndex(null, 0, parts);
+  }
+
+  /** The parts of an index (views, no copy): what fromParts takes back. */
+  parts(): IndexParts {
+    return {
+      scheme: this.scheme, runTable: this.runTable, keys: this.keys, x: this.x, y: this.y, z: this.z,
+      table: this.table, rowIds: this.rowIds,
+    };
+  }
+
+  /** The index bytes, as a view (no copy); only for indexes built or opened as one buffer. */
   bytes(): Uint8Array {
+    if (!this.whole) {
+      throw new TypeError('this index is assembled from parts: it has no single buffer');
+    }
     return new Uint8Array(this.buffer, this.byteOffset, this.byteLength);
   }
 
@@ -236,8 +265,12 @@ export class SkyIndex {
   }
 }
 
+function partsByteLength(p: IndexParts): number {
+  return p.keys.byteLength * 4 + p.table.byteLength + (p.rowIds ? p.rowIds.byteLength : 0);
+}
+
 /** table[r] = first sorted row whose run is >= r; table[size] = n. */
-function fillRunTable(keys: Float64Array, rt: RunTable, table: Uint32Array): void {
+export function fillRunTable(keys: Float64Array, rt: RunTable, table: Uint32Array): void {
   const div = 2 ** rt.shift;
   const n = keys.length;
   let r = 0;

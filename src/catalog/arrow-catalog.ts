@@ -1,0 +1,331 @@
+// Static catalogs as one Arrow IPC file, rows in index-key order, opened by
+// memory map with zero-copy column views.
+//
+// File layout (an ordinary Arrow IPC file: DuckDB, pyarrow or Polars read it):
+//   id, ra, dec          the catalog's id (as read: utf8 or int), position (deg)
+//   <kept columns>       with their types and nulls
+//   _key                 float64 (integer-valued) index key of each row, ascending
+//   _x, _y, _z           float64 unit vector of each row (the exact test)
+//   _run                 uint32: entries 0..size hold the run-offsets table (first row
+//                        of each key run); entries after it repeat the row count. Absent
+//                        when the table is longer than the catalog (tiny catalogs): it is
+//                        then rebuilt from _key at open, which costs nothing at that size.
+// Schema metadata 'skyjoin.catalog' (JSON): format version, name, rows, scheme and
+// its parameters, run-table geometry, columns, coverage, default radius, source.
+
+import { closeSync, fstatSync, openSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import * as A from 'apache-arrow';
+import mmapModule from '@raygun-nickj/mmap-io';
+import { fillRunTable, SkyIndex, type BuildOptions } from '../match/sky-index.js';
+import type { IndexScheme, RunTable, SchemeRequest } from '../match/scheme.js';
+import { computeCoverage, type Coverage } from './coverage.js';
+import type { Column, ColumnTable, ColumnType } from './table.js';
+
+// The package is CommonJS: its default export is the addon object.
+interface MmapApi {
+  map(size: number, protection: number, flags: number, fd: number, offset?: number, advise?: number): Buffer;
+  incore(buffer: Buffer): [number, number];
+  PROT_READ: number;
+  MAP_SHARED: number;
+  MADV_RANDOM: number;
+}
+const mmap = mmapModule as unknown as MmapApi;
+
+export const CATALOG_META_KEY = 'skyjoin.catalog';
+export const CATALOG_FORMAT_VERSION = 1;
+const INDEX_COLUMNS = ['_key', '_x', '_y', '_z', '_run'];
+
+export interface CatalogInfo {
+  format: 'skyjoin-catalog';
+  version: number;
+  name: string;
+  rows: number;
+  scheme: IndexScheme;
+  runTable: RunTable;
+  runColumn: boolean;
+  idType: ColumnType;
+  columns: Array<{ name: string; type: ColumnType }>;
+  coverage: Coverage;
+  defaultRadiusArcsec?: number;
+  source?: Record<string, unknown>;
+  createdAt: string;
+}
+
+export interface CatalogInput {
+  name: string;
+  ids: Column;
+  ra: Float64Array;
+  dec: Float64Array;
+  extra?: ColumnTable;
+  scheme?: SchemeRequest;
+  /** Planner hint and the radius the service uses by default. */
+  defaultRadiusArcsec?: number;
+  source?: Record<string, unknown>;
+  build?: BuildOptions;
+}
+
+function arrowType(t: ColumnType): A.DataType {
+  switch (t) {
+    case 'float64': return new A.Float64();
+    case 'int32': return new A.Int32();
+    case 'int64': return new A.Int64();
+    case 'utf8': return new A.Utf8();
+    case 'bool': return new A.Bool();
+  }
+}
+
+function columnType(t: A.DataType): ColumnType | null {
+  if (t instanceof A.Float64 || t instanceof A.Float32 || t instanceof A.Float16) return 'float64';
+  if (t instanceof A.Int) return t.bitWidth === 64 ? 'int64' : 'int32';
+  if (t instanceof A.Utf8 || t instanceof A.LargeUtf8) return 'utf8';
+  if (t instanceof A.Bool) return 'bool';
+  return null;
+}
+
+/** Rows of a column in the given order (gather), keeping nulls. */
+export function takeColumn(col: Column, order: Uint32Array): Column {
+  const n = order.length;
+  let values: Column['values'];
+  if (Array.isArray(col.values)) {
+    const src = col.values;
+    values = Array.from(order, (i) => src[i]);
+  } else {
+    const src = col.values as Float64Array;
+    const out = new (src.constructor as new (n: number) => Float64Array)(n);
+    for (let k = 0; k < n; k++) out[k] = src[order[k]];
+    values = out as Column['values'];
+  }
+  const valid = col.valid ? Uint8Array.from(order, (i) => col.valid![i]) : undefined;
+  return { name: col.name, type: col.type, values, valid };
+}
+
+function toVector(col: Column): A.Vector {
+  const type = arrowType(col.type);
+  const n = col.values.length;
+  const valid = col.valid;
+  if (col.type === 'utf8' || col.type === 'bool') {
+    const vals = col.type === 'bool'
+      ? Array.from(col.values as Uint8Array, (v, i) => (valid && !valid[i] ? null : v === 1))
+      : (col.values as string[]).map((v, i) => (valid && !valid[i] ? null : v));
+    return A.vectorFromArray(vals, type);
+  }
+  let nullBitmap: Uint8Array | undefined;
+  let nullCount = 0;
+  if (valid) {
+    nullBitmap = new Uint8Array(Math.ceil(n / 8));
+    for (let i = 0; i < n; i++) {
+      if (valid[i]) nullBitmap[i >> 3] |= 1 << (i & 7);
+      else nullCount++;
+    }
+  }
+  const props = { type, length: n, nullCount, nullBitmap: nullCount ? nullBitmap : undefined, data: col.values };
+  return A.makeVector(A.makeData(props as never) as A.Data);
+}
+
+/** Builds the index and writes the catalog file. Returns its description. */
+export function writeArrowCatalog(file: string, input: CatalogInput): CatalogInfo {
+  const n = input.ra.length;
+  if (input.ids.values.length !== n || input.dec.length !== n) throw new RangeError('ids, ra and dec differ in length');
+  const index = SkyIndex.build(input.ra, input.dec, input.scheme ?? 'zones', {
+    radiusArcsec: input.defaultRadiusArcsec ?? 2, ...input.build, rowIds: true,
+  });
+  const order = index.rowIds!;
+  const extra = input.extra?.columns ?? [];
+  for (const c of extra) {
+    if (c.name === 'id' || c.name === 'ra' || c.name === 'dec' || INDEX_COLUMNS.includes(c.name)) {
+      throw new RangeError(`column name '${c.name}' is reserved in a skyjoin catalog`);
+    }
+  }
+  const raSorted = new Float64Array(n), decSorted = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    raSorted[k] = input.ra[order[k]];
+    decSorted[k] = input.dec[order[k]];
+  }
+  const rt = index.runTable;
+  const runColumn = rt.size + 1 <= n;
+  const vectors: Record<string, A.Vector> = {
+    id: toVector({ ...takeColumn(input.ids, order), name: 'id' }),
+    ra: A.makeVector(raSorted),
+    dec: A.makeVector(decSorted),
+  };
+  for (const c of extra) vectors[c.name] = toVector(takeColumn(c, order));
+  vectors._key = A.makeVector(index.keys);
+  vectors._x = A.makeVector(index.x);
+  vectors._y = A.makeVector(index.y);
+  vectors._z = A.makeVector(index.z);
+  if (runColumn) {
+    const run = new Uint32Array(n).fill(n);
+    run.set(index.table);
+    vectors._run = A.makeVector(run);
+  }
+  const info: CatalogInfo = {
+    format: 'skyjoin-catalog',
+    version: CATALOG_FORMAT_VERSION,
+    name: input.name,
+    rows: n,
+    scheme: index.scheme,
+    runTable: rt,
+    runColumn,
+    idType: input.ids.type,
+    columns: extra.map((c) => ({ name: c.name, type: c.type })),
+    coverage: computeCoverage(raSorted, decSorted),
+    defaultRadiusArcsec: input.defaultRadiusArcsec,
+    source: input.source,
+    createdAt: new Date().toISOString(),
+  };
+  const table = new A.Table(vectors);
+  const schema = new A.Schema(table.schema.fields, new Map([[CATALOG_META_KEY, JSON.stringify(info)]]));
+  const withMeta = new A.Table(schema, table.batches);
+  writeFileSync(file, A.tableToIPC(withMeta, 'file'));
+  return info;
+}
+
+/** Maps a file read-only and shared: pages load on first touch and are shared between processes. */
+export function mapFile(file: string): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) throw new TypeError(`${file} is empty`);
+    if (size >= 2 ** 32) throw new RangeError(`${file} is ${size} bytes: one mapped catalog file is limited to 4 GiB, split the catalog`);
+    return mmap.map(size, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0, mmap.MADV_RANDOM);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function f64(table: A.Table, name: string): Float64Array {
+  const v = table.getChild(name);
+  if (!v || v.data.length !== 1 || !(v.data[0].values instanceof Float64Array)) {
+    throw new TypeError(`catalog column '${name}' is missing or not one float64 chunk`);
+  }
+  return v.data[0].values as Float64Array;
+}
+
+export class ArrowCatalog {
+  readonly path: string;
+  readonly info: CatalogInfo;
+  readonly table: A.Table;
+  readonly index: SkyIndex;
+  readonly ra: Float64Array;
+  readonly dec: Float64Array;
+  private idCache: string[] | null = null;
+
+  private constructor(file: string, table: A.Table, info: CatalogInfo, index: SkyIndex) {
+    this.path = file;
+    this.table = table;
+    this.info = info;
+    this.index = index;
+    this.ra = f64(table, 'ra');
+    this.dec = f64(table, 'dec');
+  }
+
+  /** Opens a built catalog by memory map; nothing is read but the schema and footer. */
+  static open(file: string): ArrowCatalog {
+    const buf = mapFile(file);
+    let table: A.Table;
+    try {
+      table = A.tableFromIPC(buf);
+    } catch (err) {
+      throw new TypeError(`${file} is not an Arrow IPC file: ${(err as Error).message}`);
+    }
+    const raw = table.schema.metadata.get(CATALOG_META_KEY);
+    if (!raw) throw new TypeError(`${file} is an Arrow file but not a skyjoin catalog (no '${CATALOG_META_KEY}' metadata): build it with 'skyjoin catalog build'`);
+    const info = JSON.parse(raw) as CatalogInfo;
+    if (info.format !== 'skyjoin-catalog' || info.version !== CATALOG_FORMAT_VERSION) {
+      throw new TypeError(`${file}: unsupported catalog format ${info.format} v${info.version}`);
+    }
+    if (table.batches.length !== 1 && table.numRows > 0) throw new TypeError(`${file}: a skyjoin catalog has one record batch, found ${table.batches.length}`);
+    const keys = table.numRows ? f64(table, '_key') : new Float64Array(0);
+    const rt = info.runTable;
+    let runs: Uint32Array;
+    if (info.runColumn) {
+      const v = table.getChild('_run')!.data[0].values as Uint32Array;
+      runs = v.subarray(0, rt.size + 1);
+    } else {
+      runs = new Uint32Array(rt.size + 1);
+      fillRunTable(keys, rt, runs);
+    }
+    const empty = new Float64Array(0);
+    const index = SkyIndex.fromParts({
+      scheme: info.scheme,
+      runTable: rt,
+      keys,
+      x: table.numRows ? f64(table, '_x') : empty,
+      y: table.numRows ? f64(table, '_y') : empty,
+      z: table.numRows ? f64(table, '_z') : empty,
+      table: runs,
+      rowIds: null,
+    });
+    return new ArrowCatalog(file, table, info, index);
+  }
+
+  get name(): string {
+    return this.info.name;
+  }
+
+  get length(): number {
+    return this.info.rows;
+  }
+
+  /** The id of a row as text, exactly as it was read. */
+  id(row: number): string {
+    return String(this.table.getChild('id')!.get(row));
+  }
+
+  /** Every id as text (built once, on first call). */
+  ids(): string[] {
+    if (!this.idCache) {
+      const col = this.table.getChild('id')!;
+      this.idCache = Array.from({ length: this.length }, (_, i) => String(col.get(i)));
+    }
+    return this.idCache;
+  }
+
+  /** Names of the kept columns. */
+  columnNames(): string[] {
+    return this.info.columns.map((c) => c.name);
+  }
+
+  /** Values of the given columns for some rows (JSON-ready: int64 as string). */
+  values(rows: ArrayLike<number>, columns: readonly string[]): Array<Record<string, unknown>> {
+    const vecs = columns.map((c) => {
+      const v = this.table.getChild(c);
+      if (!v || INDEX_COLUMNS.includes(c)) throw new RangeError(`catalog '${this.name}' has no column '${c}'`);
+      return v;
+    });
+    return Array.from(rows, (r) => {
+      const o: Record<string, unknown> = {};
+      for (let k = 0; k < columns.length; k++) {
+        const val = vecs[k].get(r);
+        o[columns[k]] = typeof val === 'bigint' ? val.toString() : val;
+      }
+      return o;
+    });
+  }
+}
+
+/** The columns of any Arrow IPC table (not only skyjoin's), for catalog build. */
+export function arrowColumns(table: A.Table): Column[] {
+  const out: Column[] = [];
+  for (const field of table.schema.fields) {
+    const t = columnType(field.type);
+    if (!t) continue;
+    const v = table.getChild(field.name)!;
+    const n = v.length;
+    let values: Column['values'];
+    let valid: Uint8Array | undefined;
+    if (v.nullCount > 0) valid = Uint8Array.from({ length: n }, (_, i) => (v.isValid(i) ? 1 : 0));
+    if (t === 'utf8') values = Array.from({ length: n }, (_, i) => (v.get(i) ?? '') as string);
+    else if (t === 'bool') values = Uint8Array.from({ length: n }, (_, i) => (v.get(i) ? 1 : 0));
+    else if (t === 'int64') values = BigInt64Array.from({ length: n }, (_, i) => BigInt(v.get(i) ?? 0));
+    else if (t === 'int32') values = Int32Array.from({ length: n }, (_, i) => Number(v.get(i) ?? 0));
+    else values = Float64Array.from({ length: n }, (_, i) => Number(v.get(i) ?? NaN));
+    out.push({ name: field.name, type: t, values, valid });
+  }
+  return out;
+}
+
+export function catalogNameOf(file: string): string {
+  return path.basename(file).replace(/\.arrow$/i, '');
+}
