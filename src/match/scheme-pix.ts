@@ -1,6 +1,9 @@
 // HTM and HEALPix as key schemes: the key is the trixel / NESTED pixel id at
 // the index level; the run table indexes a coarser level so it stays small.
 
+import { nestCover, nestIndex } from '../healpix/api.js';
+import { checkOrder } from '../healpix/base.js';
+import { RAD_PER_DEG } from '../sky/angles.js';
 import type { RangeList } from '../sky/ranges.js';
 import type { IndexScheme, KeyScheme, RunTable } from './scheme.js';
 
@@ -29,14 +32,25 @@ export class HtmScheme implements KeyScheme {
 export class HealpixScheme implements KeyScheme {
   readonly spec: IndexScheme;
   constructor(readonly order: number) {
+    checkOrder(order, 24);
     this.spec = { kind: 'healpix', order };
-    throw new Error('HEALPix scheme not wired yet');
   }
   runTable(n: number): RunTable {
     const t = tableLevel(this.order, 12, n);
     return { shift: 2 * (this.order - t), base: 0, size: 12 * 4 ** t };
   }
-  keysInto(_ra: Float64Array, _dec: Float64Array, _out: Float64Array): void {}
-  keyOf(): number { return 0; }
-  cover(_ra: number, _dec: number, _x: number, _y: number, _z: number, _r: number, out: RangeList): void { out.clear(); }
+  keysInto(ra: Float64Array, dec: Float64Array, out: Float64Array): void {
+    const o = this.order;
+    for (let i = 0; i < ra.length; i++) {
+      const a = ra[i] * RAD_PER_DEG, d = dec[i] * RAD_PER_DEG;
+      const c = Math.cos(d);
+      out[i] = nestIndex(o, c * Math.cos(a), c * Math.sin(a), Math.sin(d));
+    }
+  }
+  keyOf(_ra: number, _dec: number, x: number, y: number, z: number): number {
+    return nestIndex(this.order, x, y, z);
+  }
+  cover(_ra: number, _dec: number, x: number, y: number, z: number, radiusDeg: number, out: RangeList): void {
+    nestCover(this.order, x, y, z, radiusDeg * RAD_PER_DEG, out);
+  }
 }

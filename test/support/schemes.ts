@@ -7,6 +7,9 @@ export const SCHEMES: IndexScheme[] = [
   { kind: 'zones', zoneHeightDeg: 7 },
   { kind: 'rowcol', zoneHeightDeg: 0.5, colWidthDeg: 0.5 },
   { kind: 'rowcol', zoneHeightDeg: 2, colWidthDeg: 0.2 },
+  { kind: 'healpix', order: 6 },
+  { kind: 'healpix', order: 12 },
+  { kind: 'healpix', order: 0 },
 ];
 
 export const schemeName = (s: IndexScheme): string => JSON.stringify(s);
