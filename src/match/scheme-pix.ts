@@ -3,6 +3,9 @@
 
 import { nestCover, nestIndex } from '../healpix/api.js';
 import { checkOrder } from '../healpix/base.js';
+import { htmCover } from '../htm/cover.js';
+import { htmIndex } from '../htm/lookup.js';
+import { checkDepth } from '../htm/trixel.js';
 import { RAD_PER_DEG } from '../sky/angles.js';
 import type { RangeList } from '../sky/ranges.js';
 import type { IndexScheme, KeyScheme, RunTable } from './scheme.js';
@@ -17,16 +20,27 @@ function tableLevel(level: number, basePixels: number, n: number): number {
 export class HtmScheme implements KeyScheme {
   readonly spec: IndexScheme;
   constructor(readonly depth: number) {
+    checkDepth(depth);
     this.spec = { kind: 'htm', depth };
-    throw new Error('HTM scheme not wired yet');
   }
   runTable(n: number): RunTable {
     const t = tableLevel(this.depth, 8, n);
     return { shift: 2 * (this.depth - t), base: 8 * 4 ** t, size: 8 * 4 ** t };
   }
-  keysInto(_ra: Float64Array, _dec: Float64Array, _out: Float64Array): void {}
-  keyOf(): number { return 0; }
-  cover(_ra: number, _dec: number, _x: number, _y: number, _z: number, _r: number, out: RangeList): void { out.clear(); }
+  keysInto(ra: Float64Array, dec: Float64Array, out: Float64Array): void {
+    const d = this.depth;
+    for (let i = 0; i < ra.length; i++) {
+      const a = ra[i] * RAD_PER_DEG, dd = dec[i] * RAD_PER_DEG;
+      const c = Math.cos(dd);
+      out[i] = htmIndex(d, c * Math.cos(a), c * Math.sin(a), Math.sin(dd));
+    }
+  }
+  keyOf(_ra: number, _dec: number, x: number, y: number, z: number): number {
+    return htmIndex(this.depth, x, y, z);
+  }
+  cover(_ra: number, _dec: number, x: number, y: number, z: number, radiusDeg: number, out: RangeList): void {
+    htmCover(this.depth, x, y, z, radiusDeg * RAD_PER_DEG, out);
+  }
 }
 
 export class HealpixScheme implements KeyScheme {

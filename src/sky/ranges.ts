@@ -124,11 +124,15 @@ export class RangeList {
     return c;
   }
 
+  /** Whether id is in a range (binary search; the list must be normalized or built in order). */
   has(id: number): boolean {
-    for (let i = 0; i < this.length; i++) {
-      if (id >= this.data[2 * i] && id < this.data[2 * i + 1]) return true;
+    let lo = 0, hi = this.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.data[2 * mid + 1] <= id) lo = mid + 1;
+      else hi = mid;
     }
-    return false;
+    return lo < this.length && this.data[2 * lo] <= id;
   }
 
   /** Inclusive [first, last] pairs, as the `cover` command prints them. */

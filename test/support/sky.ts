@@ -3,34 +3,13 @@
 
 import { normalizeRa } from '../../src/sky/angles.js';
 import { chord2FromArcsec, radecToXyz } from '../../src/sky/vector.js';
+import { uniformSky, type RaDec } from '../../src/sky/random.js';
 
-/** Mulberry32: small, seeded, good enough for test skies. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export interface Sky {
-  ra: Float64Array;
-  dec: Float64Array;
-}
+export { seededRandom as rng } from '../../src/sky/random.js';
+export type Sky = RaDec;
 
 /** n points uniform on the sphere. */
-export function randomSky(n: number, seed: number): Sky {
-  const r = rng(seed);
-  const ra = new Float64Array(n), dec = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    ra[i] = r() * 360;
-    dec[i] = (Math.asin(2 * r() - 1) * 180) / Math.PI;
-  }
-  return { ra, dec };
-}
+export const randomSky = uniformSky;
 
 function xyz(s: Sky): { x: Float64Array; y: Float64Array; z: Float64Array } {
   const n = s.ra.length;
@@ -86,3 +65,31 @@ export function edgeSky(): Sky {
     dec: Float64Array.from(pts, (p) => p[1]),
   };
 }
+
+const DEG = Math.PI / 180;
+
+/** Points in a disc: the centre, random interior points and points on the rim at (1 - 1e-9) r. */
+export function samplesInDisc(ra: number, dec: number, rDeg: number, n: number, seed: number): Array<[number, number]> {
+  let s = seed >>> 0;
+  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const a = ra * DEG, d = dec * DEG;
+  const c = [Math.cos(d) * Math.cos(a), Math.cos(d) * Math.sin(a), Math.sin(d)];
+  // Orthonormal basis around c.
+  const ref = Math.abs(c[2]) < 0.9 ? [0, 0, 1] : [1, 0, 0];
+  let u = [ref[1] * c[2] - ref[2] * c[1], ref[2] * c[0] - ref[0] * c[2], ref[0] * c[1] - ref[1] * c[0]];
+  const nu = Math.hypot(u[0], u[1], u[2]);
+  u = u.map((v) => v / nu);
+  const w = [c[1] * u[2] - c[2] * u[1], c[2] * u[0] - c[0] * u[2], c[0] * u[1] - c[1] * u[0]];
+  const out: Array<[number, number]> = [[ra, dec]];
+  for (let i = 0; i < n; i++) {
+    const rim = i % 3 === 0;
+    const t = Math.min(Math.PI, rDeg * DEG) * (rim ? 1 - 1e-9 : Math.sqrt(rnd()));
+    const phi = 2 * Math.PI * rnd();
+    const p = [0, 1, 2].map((k) => c[k] * Math.cos(t) + (u[k] * Math.cos(phi) + w[k] * Math.sin(phi)) * Math.sin(t));
+    let pra = Math.atan2(p[1], p[0]) / DEG;
+    if (pra < 0) pra += 360;
+    out.push([pra, Math.atan2(p[2], Math.hypot(p[0], p[1])) / DEG]);
+  }
+  return out;
+}
+
