@@ -179,7 +179,7 @@ export function neighboursRingBig(order: number, pix: bigint): bigint[] {
 export interface DiscOptions {
   /** true (default): every pixel that overlaps the disc; false: pixels whose centre is inside. */
   inclusive?: boolean;
-  /** Rim oversampling of the inclusive mode, a power of 2 (healpy's fact; default 4). */
+  /** Rim oversampling of the inclusive mode, a power of 2 (healpy's fact; default 4, less above order 27). */
   fact?: number;
 }
 
@@ -187,7 +187,8 @@ function discArgs(order: number, raDeg: number, decDeg: number, radiusDeg: numbe
   checkPos(raDeg, decDeg);
   if (!(radiusDeg >= 0) || !Number.isFinite(radiusDeg)) throw new RangeError(`radius must be a finite number of degrees >= 0, got ${String(radiusDeg)}`);
   const inclusive = opts.inclusive ?? true;
-  const fact = opts.fact ?? 4;
+  // healpy's default oversampling, limited by the finest order (29).
+  const fact = opts.fact ?? Math.min(4, 2 ** (MAX_ORDER - order));
   if (!Number.isInteger(fact) || fact < 1 || (fact & (fact - 1)) !== 0 || order + Math.log2(fact) > MAX_ORDER) {
     throw new RangeError(`fact must be a power of 2 with order + log2(fact) <= 29, got ${String(fact)}`);
   }

@@ -1,3 +1,4 @@
 export * from './angles.js';
 export * from './vector.js';
 export * from './ranges.js';
+export * from './random.js';

@@ -1,0 +1,22 @@
+// Runs the benchmark suites: `npm run bench` (all) or `npm run bench -- core zone-height`.
+// Results land in bench/results/<suite>.json and .md.
+
+import { runCore } from './core.bench.js';
+import { runZoneHeight } from './zone-height.bench.js';
+
+const SUITES: Record<string, () => Promise<unknown>> = {
+  core: () => runCore(),
+  'zone-height': () => runZoneHeight(),
+};
+
+const wanted = process.argv.slice(2);
+const names = wanted.length > 0 ? wanted : Object.keys(SUITES);
+for (const name of names) {
+  const run = SUITES[name];
+  if (!run) {
+    console.error(`unknown suite '${name}'; suites: ${Object.keys(SUITES).join(', ')}`);
+    process.exit(2);
+  }
+  console.log(`\n=== ${name} ===`);
+  await run();
+}
