@@ -259,6 +259,18 @@ export function queryDiscRingBig(order: number, raDeg: number, decDeg: number, r
 
 // --- The index engine's entry points: unit vectors in, numbers out (order <= 24).
 
+/**
+ * NESTED id of (ra, dec) in degrees for index keys: z = sin(dec) and
+ * phi = ra, two trigonometric calls. No validation: the engine checks its
+ * inputs once.
+ */
+export function nestIndexRaDec(order: number, raDeg: number, decDeg: number): number {
+  const d = decDeg * DEG;
+  const z = Math.sin(d);
+  locToXyf(order, z, raDeg * DEG, Math.cos(d), Math.abs(z) > 0.99, xyf);
+  return xyfToNest(order, xyf.face, xyf.ix, xyf.iy);
+}
+
 /** NESTED id of a unit vector. No validation: the engine checks its inputs once. */
 export function nestIndex(order: number, x: number, y: number, z: number): number {
   vecToLoc(x, y, z, loc);
@@ -277,37 +289,59 @@ const coverSink = new NumberRanges(0, new RangeList(1));
  * which move at most 2 nside per radian on the sphere.
  */
 export function nestCover(order: number, x: number, y: number, z: number, radiusRad: number, out: RangeList): void {
+  vecToLoc(x, y, z, loc);
+  nestCoverLoc(order, x, y, z, loc[1], radiusRad, out);
+}
+
+/**
+ * nestCover with the longitude phi (radians) of the unit vector already
+ * known (the engine has the probe's ra): no atan2 on the hot path.
+ */
+export function nestCoverLoc(order: number, x: number, y: number, z: number, phi: number, radiusRad: number, out: RangeList): void {
   out.clear();
   const nside = 2 ** order;
   if (radiusRad >= Math.PI) {
     out.push(0, 12 * nside * nside);
     return;
   }
-  vecToLoc(x, y, z, loc);
-  const zz = loc[0], za = Math.abs(zz);
-  let tt = (loc[1] * INV_HALF_PI) % 4;
+  loc[0] = z;
+  loc[2] = Math.sqrt(x * x + y * y);
+  const zz = z, za = Math.abs(zz);
+  let tt = (phi * INV_HALF_PI) % 4;
   if (tt < 0) tt += 4;
-  let jpf: number, jmf: number;
+  // The continuous face coordinates of locToXyf: the pixel and, from their
+  // fractional parts, the distance to its edges in pixel units.
+  let jpf: number, jmf: number, face: number, ix: number, iy: number;
   if (za <= 2 / 3) {
     const t1 = nside * (0.5 + tt), t2 = nside * (zz * 0.75);
     jpf = t1 - t2;
     jmf = t1 + t2;
+    const jp = Math.floor(jpf), jm = Math.floor(jmf);
+    const ifp = Math.floor(jp / nside), ifm = Math.floor(jm / nside);
+    face = ifp === ifm ? ifp | 4 : ifp < ifm ? ifp : ifm + 8;
+    ix = jm - ifm * nside;
+    iy = nside - (jp - ifp * nside) - 1;
   } else {
-    const tp = tt - Math.min(3, Math.floor(tt));
+    const ntt = Math.min(3, Math.floor(tt));
+    const tp = tt - ntt;
     const tmp = za < 0.99 ? nside * Math.sqrt(3 * (1 - za)) : (nside * loc[2]) / Math.sqrt((1 + za) / 3);
     jpf = tp * tmp;
     jmf = (1 - tp) * tmp;
+    const jp = Math.min(nside - 1, Math.floor(jpf)), jm = Math.min(nside - 1, Math.floor(jmf));
+    if (zz >= 0) { face = ntt; ix = nside - jm - 1; iy = nside - jp - 1; }
+    else { face = ntt + 8; ix = jp; iy = jm; }
   }
   const fp = jpf - Math.floor(jpf), fm = jmf - Math.floor(jmf);
   const edge = Math.min(fp, 1 - fp, fm, 1 - fm);
   if (edge > 2 * nside * radiusRad + 1e-9) {
-    const pix = nestIndex(order, x, y, z);
+    const pix = xyfToNest(order, face, ix, iy);
     out.push(pix, pix + 1);
     return;
   }
   coverSink.order = order;
   coverSink.out = out;
-  walkDisc(order, x, y, z, radiusRad, true, order <= MAX_ORDER - 2 ? 4 : 1, coverSink, seedOrder(order, radiusRad));
+  // No rim oversampling here: a few extra pixels cost less to scan than to rule out.
+  walkDisc(order, x, y, z, radiusRad, true, 1, coverSink, seedOrder(order, radiusRad));
   out.normalize();
 }
 

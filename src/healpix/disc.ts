@@ -170,16 +170,16 @@ export class BigRanges implements RangeSink {
 }
 
 /**
- * Coarsest useful seed order for a disc: the largest order <= `order` whose
- * pixels are wide enough that the seed pixel and its neighbours hold every
- * pixel the walk can output (the reach r + 2 max_pixrad(order) stays below a
- * third of a pixel side). -1 means: start from the 12 base pixels.
+ * Seed order for the engine's cover: the largest order <= `order` whose
+ * pixels are at least four times wider than the radius, so that every pixel
+ * the disc overlaps is the seed pixel or one of its neighbours (pixel widths
+ * stay above a third of sqrt(area) everywhere on the HEALPix sphere). -1
+ * means: start from the 12 base pixels.
  */
 export function seedOrder(order: number, radius: number): number {
-  const reach = radius + 2 * maxPixrad(order);
   for (let o = order; o >= 1; o--) {
     const side = Math.sqrt((4 * Math.PI) / (12 * 4 ** o));
-    if (reach < side / 3) return o;
+    if (radius * 4 < side) return o;
   }
   return -1;
 }

@@ -84,9 +84,12 @@ export function vecToLoc(x: number, y: number, z: number, out: Float64Array): vo
   out[3] = Math.abs(z) > 0.99 ? 1 : 0;
 }
 
+const FACE_STRIDE = Float64Array.from({ length: 30 }, (_, o) => 4 ** o);
+
 /** NESTED id as a number (order <= 24). */
 export function xyfToNest(order: number, face: number, ix: number, iy: number): number {
-  return face * 4 ** order + interleaveHi(ix, iy) * TWO32 + interleaveLo(ix, iy);
+  const lo = interleaveLo(ix, iy);
+  return face * FACE_STRIDE[order] + (ix >= 65536 || iy >= 65536 ? interleaveHi(ix, iy) * TWO32 : 0) + lo;
 }
 
 export function xyfToNestBig(order: number, face: number, ix: number, iy: number): bigint {

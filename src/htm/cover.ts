@@ -12,7 +12,7 @@
 import { RangeList } from '../sky/ranges.js';
 import { MAX_DEPTH, descend, midpoints, rootVertices } from './trixel.js';
 import { orient } from './predicates.js';
-import { rootOf } from './lookup.js';
+import { htmIndex, lastTriangle, rootOf } from './lookup.js';
 
 const DISJOINT = 0, PARTIAL = 1, INSIDE = 2;
 
@@ -165,9 +165,30 @@ function seedTrixel(depth: number, px: number, py: number, pz: number, r: number
   return { id: seedId, level: seedLevel };
 }
 
+/**
+ * The common case first: the trixel of the centre at `depth`, and whether the
+ * disc stays inside it (distance to its three edge circles above r).
+ */
+function insideOwnTrixel(depth: number, px: number, py: number, pz: number, r: number): number {
+  const id = htmIndex(depth, px, py, pz);
+  const t = lastTriangle;
+  const need = Math.sin(r + margin(r));
+  if (sinDistToCircle(t[0], t[1], t[2], t[3], t[4], t[5], px, py, pz) > need
+    && sinDistToCircle(t[3], t[4], t[5], t[6], t[7], t[8], px, py, pz) > need
+    && sinDistToCircle(t[6], t[7], t[8], t[0], t[1], t[2], px, py, pz) > need) return id;
+  return -1;
+}
+
 function walk(depth: number, px: number, py: number, pz: number, r: number, out: RangeList, interior: boolean): void {
   const s = stack;
   s.top = 0;
+  if (!interior && r < Math.PI / 4) {
+    const own = insideOwnTrixel(depth, px, py, pz, r);
+    if (own >= 0) {
+      out.push(own, own + 1);
+      return;
+    }
+  }
   const seed = r < Math.PI / 2 ? seedTrixel(depth, px, py, pz, r) : { id: -1, level: -1 };
   if (seed.id >= 0) {
     if (seed.level === depth && !interior) {

@@ -1,7 +1,7 @@
 // HTM and HEALPix as key schemes: the key is the trixel / NESTED pixel id at
 // the index level; the run table indexes a coarser level so it stays small.
 
-import { nestCover, nestIndex } from '../healpix/api.js';
+import { nestCoverLoc, nestIndexRaDec } from '../healpix/api.js';
 import { checkOrder } from '../healpix/base.js';
 import { htmCover } from '../htm/cover.js';
 import { htmIndex } from '../htm/lookup.js';
@@ -55,16 +55,12 @@ export class HealpixScheme implements KeyScheme {
   }
   keysInto(ra: Float64Array, dec: Float64Array, out: Float64Array): void {
     const o = this.order;
-    for (let i = 0; i < ra.length; i++) {
-      const a = ra[i] * RAD_PER_DEG, d = dec[i] * RAD_PER_DEG;
-      const c = Math.cos(d);
-      out[i] = nestIndex(o, c * Math.cos(a), c * Math.sin(a), Math.sin(d));
-    }
+    for (let i = 0; i < ra.length; i++) out[i] = nestIndexRaDec(o, ra[i], dec[i]);
   }
-  keyOf(_ra: number, _dec: number, x: number, y: number, z: number): number {
-    return nestIndex(this.order, x, y, z);
+  keyOf(ra: number, dec: number): number {
+    return nestIndexRaDec(this.order, ra, dec);
   }
-  cover(_ra: number, _dec: number, x: number, y: number, z: number, radiusDeg: number, out: RangeList): void {
-    nestCover(this.order, x, y, z, radiusDeg * RAD_PER_DEG, out);
+  cover(ra: number, _dec: number, x: number, y: number, z: number, radiusDeg: number, out: RangeList): void {
+    nestCoverLoc(this.order, x, y, z, ra * RAD_PER_DEG, radiusDeg * RAD_PER_DEG, out);
   }
 }
