@@ -21,6 +21,7 @@ import { fillRunTable, SkyIndex, type BuildOptions } from '../match/sky-index.js
 import type { IndexScheme, RunTable, SchemeRequest } from '../match/scheme.js';
 import { computeCoverage, type Coverage } from './coverage.js';
 import type { Column, ColumnTable, ColumnType } from './table.js';
+import { TextColumn } from './text.js';
 
 // The package is CommonJS: its default export is the addon object.
 interface MmapApi {
@@ -54,7 +55,8 @@ export interface CatalogInfo {
 
 export interface CatalogInput {
   name: string;
-  ids: Column;
+  /** The catalog's ids: texts (kept exactly) or a typed column (int ids). */
+  ids: TextColumn | Column;
   ra: Float64Array;
   dec: Float64Array;
   extra?: ColumnTable;
@@ -123,10 +125,17 @@ function toVector(col: Column): A.Vector {
   return A.makeVector(A.makeData(props as never) as A.Data);
 }
 
+/** An Arrow Utf8 vector over the bytes and offsets of a TextColumn (no copy). */
+function textVector(t: TextColumn): A.Vector {
+  const props = { type: new A.Utf8(), length: t.length, nullCount: 0, valueOffsets: t.offsets, data: t.data };
+  return A.makeVector(A.makeData(props as never) as A.Data);
+}
+
 /** Builds the index and writes the catalog file. Returns its description. */
 export function writeArrowCatalog(file: string, input: CatalogInput): CatalogInfo {
   const n = input.ra.length;
-  if (input.ids.values.length !== n || input.dec.length !== n) throw new RangeError('ids, ra and dec differ in length');
+  const idLength = input.ids instanceof TextColumn ? input.ids.length : input.ids.values.length;
+  if (idLength !== n || input.dec.length !== n) throw new RangeError('ids, ra and dec differ in length');
   const index = SkyIndex.build(input.ra, input.dec, input.scheme ?? 'zones', {
     radiusArcsec: input.defaultRadiusArcsec ?? 2, ...input.build, rowIds: true,
   });
@@ -145,7 +154,7 @@ export function writeArrowCatalog(file: string, input: CatalogInput): CatalogInf
   const rt = index.runTable;
   const runColumn = rt.size + 1 <= n;
   const vectors: Record<string, A.Vector> = {
-    id: toVector({ ...takeColumn(input.ids, order), name: 'id' }),
+    id: input.ids instanceof TextColumn ? textVector(input.ids.take(order)) : toVector({ ...takeColumn(input.ids, order), name: 'id' }),
     ra: A.makeVector(raSorted),
     dec: A.makeVector(decSorted),
   };
@@ -167,7 +176,7 @@ export function writeArrowCatalog(file: string, input: CatalogInput): CatalogInf
     scheme: index.scheme,
     runTable: rt,
     runColumn,
-    idType: input.ids.type,
+    idType: input.ids instanceof TextColumn ? 'utf8' : input.ids.type,
     columns: extra.map((c) => ({ name: c.name, type: c.type })),
     coverage: computeCoverage(raSorted, decSorted),
     defaultRadiusArcsec: input.defaultRadiusArcsec,
@@ -209,7 +218,7 @@ export class ArrowCatalog {
   readonly index: SkyIndex;
   readonly ra: Float64Array;
   readonly dec: Float64Array;
-  private idCache: string[] | null = null;
+  private idCache: TextColumn | null = null;
 
   private constructor(file: string, table: A.Table, info: CatalogInfo, index: SkyIndex) {
     this.path = file;
@@ -273,11 +282,16 @@ export class ArrowCatalog {
     return String(this.table.getChild('id')!.get(row));
   }
 
-  /** Every id as text (built once, on first call). */
-  ids(): string[] {
+  /** Every id as text: a view on the mapped file for text ids, built once for integer ids. */
+  ids(): TextColumn {
     if (!this.idCache) {
       const col = this.table.getChild('id')!;
-      this.idCache = Array.from({ length: this.length }, (_, i) => String(col.get(i)));
+      const data = col.data[0];
+      if (this.length > 0 && col.type instanceof A.Utf8 && col.data.length === 1 && data.valueOffsets instanceof Int32Array) {
+        this.idCache = new TextColumn(data.valueOffsets.subarray(0, this.length + 1), data.values as Uint8Array);
+      } else {
+        this.idCache = TextColumn.fromStrings(Array.from({ length: this.length }, (_, i) => String(col.get(i))));
+      }
     }
     return this.idCache;
   }

@@ -8,6 +8,7 @@ import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { fieldText, newSpans, parseDecimal, scanRecord } from './csv-parse.js';
 import type { Column, ColumnTable } from './table.js';
+import { TextBuilder, TextColumn } from './text.js';
 
 export interface BadRow {
   file: string;
@@ -42,7 +43,8 @@ export interface ReadOptions {
 }
 
 export interface PositionTable {
-  ids: string[];
+  /** Ids exactly as read (outer blanks trimmed), as UTF-8 bytes. */
+  ids: TextColumn;
   ra: Float64Array;
   dec: Float64Array;
   extra: ColumnTable;
@@ -92,9 +94,9 @@ export async function readCatalogCsv(file: string, opts: ReadOptions = {}): Prom
 
   const spans = newSpans();
   const lines = { extra: 0 };
-  const ids: string[] = [];
+  const ids = new TextBuilder(1 << 16);
   const ra = new Growable(), dec = new Growable();
-  const raw: string[][] = keep.map(() => []);
+  const raw = keep.map(() => new TextBuilder(1 << 16));
   const bad: BadRow[] = [];
   let header: string[] | null = null;
   let iId = -1, iRa = -1, iDec = -1;
@@ -133,13 +135,15 @@ export async function readCatalogCsv(file: string, opts: ReadOptions = {}): Prom
         `expected ${header.length} fields, found ${n}`);
       return;
     }
-    const id = fieldText(buf, spans, iId).trim();
-    if (id === '') {
+    ids.pushBytes(buf, spans.starts[iId], spans.ends[iId], spans.quoted[iId] === 1, true);
+    if (ids.lastLength() === 0) {
+      ids.pop();
       report(idCol, '', 'missing id');
       return;
     }
     let r = parseDecimal(buf, spans.starts[iRa], spans.ends[iRa]);
     const d = parseDecimal(buf, spans.starts[iDec], spans.ends[iDec]);
+    if (!Number.isFinite(r) || !(d >= -90 && d <= 90)) ids.pop();
     if (!Number.isFinite(r)) {
       const v = fieldText(buf, spans, iRa);
       report(raCol, v, v.trim() === '' ? 'missing ra' : `ra must be a finite number of degrees, got '${v}'`);
@@ -156,10 +160,9 @@ export async function readCatalogCsv(file: string, opts: ReadOptions = {}): Prom
       if (r < 0) r += 360;
       if (r >= 360) r = 0;
     }
-    ids.push(id);
     ra.push(r);
     dec.push(d);
-    for (let k = 0; k < keepIdx.length; k++) raw[k].push(fieldText(buf, spans, keepIdx[k]));
+    for (let k = 0; k < keepIdx.length; k++) raw[k].pushBytes(buf, spans.starts[keepIdx[k]], spans.ends[keepIdx[k]], spans.quoted[keepIdx[k]] === 1);
     rows++;
     if (opts.onProgress && rows % 100_000 === 0) opts.onProgress(rows, bytes);
   };
@@ -207,10 +210,10 @@ export async function readCatalogCsv(file: string, opts: ReadOptions = {}): Prom
   if (bad.length > 0 && onBad === 'fail') throw new CatalogInputError(file, bad.slice(0, maxErrors));
   opts.onProgress?.(rows, bytes);
   return {
-    ids,
+    ids: ids.finish(),
     ra: ra.take(),
     dec: dec.take(),
-    extra: { length: rows, columns: keep.map((name, k) => typeColumn(name, raw[k])) },
+    extra: { length: rows, columns: keep.map((name, k) => typeTextColumn(name, raw[k].finish())) },
     rows,
     bad,
   };
@@ -256,4 +259,57 @@ export function typeColumn(name: string, values: readonly string[]): Column {
   }
   if (allNum) return { name, type: 'float64', values: Float64Array.from(values, (v) => (v.trim() === '' ? NaN : Number(v))), valid };
   return { name, type: 'utf8', values: values.slice(), valid };
+}
+
+const TRUE = [116, 114, 117, 101], FALSE = [102, 97, 108, 115, 101];
+
+function isWord(d: Uint8Array, s: number, e: number, word: number[]): boolean {
+  if (e - s !== word.length) return false;
+  for (let i = 0; i < word.length; i++) if ((d[s + i] | 32) !== word[i]) return false;
+  return true;
+}
+
+/**
+ * typeColumn for texts held as bytes: numbers are parsed straight from the
+ * bytes, and strings are only made when the column turns out to be text.
+ */
+export function typeTextColumn(name: string, col: TextColumn): Column {
+  const n = col.length, d = col.data, o = col.offsets;
+  const nums = new Float64Array(n);
+  let allNum = true, allInt = true, allBool = true, anyNull = false, nonEmpty = false, fits32 = true;
+  const valid = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = o[i], e = o[i + 1];
+    while (s < e && (d[s] === 32 || d[s] === 9)) s++;
+    while (e > s && (d[e - 1] === 32 || d[e - 1] === 9)) e--;
+    if (s === e) { anyNull = true; continue; }
+    valid[i] = 1;
+    nonEmpty = true;
+    if (allBool && !isWord(d, s, e, TRUE) && !isWord(d, s, e, FALSE)) allBool = false;
+    if (allNum) {
+      const v = parseDecimal(d, s, e);
+      if (Number.isNaN(v)) { allNum = false; allInt = false; }
+      else {
+        nums[i] = v;
+        if (allInt) {
+          for (let k = s; k < e; k++) {
+            const c = d[k];
+            if (!((c >= 48 && c <= 57) || ((c === 45 || c === 43) && k === s))) { allInt = false; break; }
+          }
+          if (allInt && (v < -2147483648 || v > 2147483647)) fits32 = false;
+        }
+      }
+    }
+    if (!allNum && !allBool) break;
+  }
+  const v = anyNull ? valid : undefined;
+  if (!nonEmpty) return { name, type: 'utf8', values: col.toArray(), valid: v };
+  if (allBool) return { name, type: 'bool', values: Uint8Array.from({ length: n }, (_, i) => (valid[i] && d[o[i]] !== undefined && isWord(d, o[i], o[i + 1], TRUE) ? 1 : 0)), valid: v };
+  if (allNum && allInt && fits32) return { name, type: 'int32', values: Int32Array.from(nums), valid: v };
+  if (allNum && allInt) return typeColumn(name, col.toArray());
+  if (allNum) {
+    if (anyNull) for (let i = 0; i < n; i++) if (!valid[i]) nums[i] = NaN;
+    return { name, type: 'float64', values: nums, valid: v };
+  }
+  return { name, type: 'utf8', values: col.toArray(), valid: v };
 }

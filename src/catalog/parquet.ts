@@ -6,6 +6,7 @@ import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema }
 import { parquetWriteFile } from 'hyparquet-writer';
 import { CatalogInputError, typeColumn, type BadRow, type PositionTable, type ReadOptions } from './csv.js';
 import type { Column, ColumnTable } from './table.js';
+import { TextColumn } from './text.js';
 
 type Cell = unknown;
 
@@ -70,7 +71,7 @@ export async function readParquetTable(file: string, opts: ReadOptions = {}): Pr
     }),
   };
   opts.onProgress?.(ids.length, 0);
-  return { ids, ra: Float64Array.from(ra), dec: Float64Array.from(dec), extra, rows: ids.length, bad };
+  return { ids: TextColumn.fromStrings(ids), ra: Float64Array.from(ra), dec: Float64Array.from(dec), extra, rows: ids.length, bad };
 }
 
 const PARQUET_TYPE = { float64: 'DOUBLE', int32: 'INT32', int64: 'INT64', utf8: 'STRING', bool: 'BOOLEAN' } as const;

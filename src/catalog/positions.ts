@@ -9,6 +9,7 @@ import type { SkyIndex } from '../match/sky-index.js';
 import { ArrowCatalog, CATALOG_META_KEY, arrowColumns } from './arrow-catalog.js';
 import { CatalogInputError, readCatalogCsv, typeColumn, type BadRow, type PositionTable, type ReadOptions } from './csv.js';
 import { readParquetTable } from './parquet.js';
+import { TextColumn } from './text.js';
 
 export type FileFormat = 'csv' | 'parquet' | 'arrow';
 
@@ -85,5 +86,5 @@ function readArrowPositions(file: string, opts: ReadOptions): Positions {
   }
   if (bad.length > 0 && (opts.onBad ?? 'fail') === 'fail') throw new CatalogInputError(file, bad.slice(0, opts.maxErrors ?? 20));
   const extra = { length: rows.length, columns: keep.map((c) => typeColumn(c.name, rows.map((i) => (c.valid && !c.valid[i] ? '' : String((c.values as ArrayLike<unknown>)[i]))))) };
-  return { format: 'arrow', ids, ra: Float64Array.from(raOut), dec: Float64Array.from(decOut), extra, rows: ids.length, bad };
+  return { format: 'arrow', ids: TextColumn.fromStrings(ids), ra: Float64Array.from(raOut), dec: Float64Array.from(decOut), extra, rows: ids.length, bad };
 }

@@ -9,6 +9,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   xmatch: { summary: 'crossmatch sources against a catalog (CSV, CSV.gz or built .arrow)', load: async () => (await import('./xmatch.js')).xmatchCommand },
   pixel: { summary: 'HEALPix / HTM pixel id of each row of a file', load: async () => (await import('./pixel.js')).pixelCommand },
   cover: { summary: 'HEALPix / HTM id ranges covering a circle', load: async () => (await import('./cover.js')).coverCommand },
+  catalog: { summary: 'build, inspect and export memory-mapped Arrow catalogs', load: async () => (await import('./catalog.js')).catalogCommand },
 };
 
 export function usage(): string {

@@ -44,7 +44,7 @@ export async function pixelCommand(argv: string[]): Promise<number> {
   const sink = new TextSink(optionalString(values, 'out'));
   await sink.write('id,pixel\n');
   for (let i = 0; i < rows.rows; i++) {
-    await sink.write(`${csvField(rows.ids[i])},${pixelOf(scheme, level, rows.ra[i], rows.dec[i])}\n`);
+    await sink.write(`${csvField(rows.ids.get(i))},${pixelOf(scheme, level, rows.ra[i], rows.dec[i])}\n`);
   }
   await sink.close();
   return 0;

@@ -8,6 +8,7 @@ import { loadPositions } from '../catalog/positions.js';
 import { SCHEME_KINDS } from '../match/scheme.js';
 import { SkyIndex } from '../match/sky-index.js';
 import type { Matches } from '../match/matches.js';
+import type { TextColumn } from '../catalog/text.js';
 import { choiceFlag, numberFlag, optionalString, parse, requireString } from './args.js';
 import { idOrder } from './ids.js';
 import { TextSink, csvField } from './output.js';
@@ -55,7 +56,7 @@ export async function xmatchCommand(argv: string[]): Promise<number> {
 }
 
 async function writePairs(
-  out: string | undefined, sourceIds: readonly string[], catalogIds: readonly string[], m: Matches,
+  out: string | undefined, sourceIds: TextColumn, catalogIds: TextColumn, m: Matches,
 ): Promise<void> {
   const n = sourceIds.length;
   const start = new Uint32Array(n + 1);
@@ -63,10 +64,10 @@ async function writePairs(
   for (let p = 0; p < n; p++) start[p + 1] += start[p];
   const sink = new TextSink(out);
   await sink.write('source_id,catalog_id,sep_arcsec\n');
-  for (const p of idOrder(sourceIds)) {
-    const sid = csvField(sourceIds[p]);
+  for (const p of idOrder(sourceIds.toArray())) {
+    const sid = csvField(sourceIds.get(p));
     for (let k = start[p]; k < start[p + 1]; k++) {
-      await sink.write(`${sid},${csvField(catalogIds[m.row[k]])},${m.sepArcsec[k].toFixed(6)}\n`);
+      await sink.write(`${sid},${csvField(catalogIds.get(m.row[k]))},${m.sepArcsec[k].toFixed(6)}\n`);
     }
   }
   await sink.close();
