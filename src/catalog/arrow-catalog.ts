@@ -1,5 +1,5 @@
 // Static catalogs as one Arrow IPC file, rows in index-key order, opened by
-// memory map with zero-copy column views.
+// memory-mapping each column (arrow-map.ts) with zero-copy views.
 //
 // File layout (an ordinary Arrow IPC file: DuckDB, pyarrow or Polars read it):
 //   id, ra, dec          the catalog's id (as read: utf8 or int), position (deg)
@@ -13,25 +13,15 @@
 // Schema metadata 'skyjoin.catalog' (JSON): format version, name, rows, scheme and
 // its parameters, run-table geometry, columns, coverage, default radius, source.
 
-import { closeSync, fstatSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import * as A from 'apache-arrow';
-import mmapModule from '@raygun-nickj/mmap-io';
+import { mapArrowFile, type MappedTable } from './arrow-map.js';
 import { fillRunTable, SkyIndex, type BuildOptions } from '../match/sky-index.js';
 import type { IndexScheme, RunTable, SchemeRequest } from '../match/scheme.js';
 import { computeCoverage, type Coverage } from './coverage.js';
 import type { Column, ColumnTable, ColumnType } from './table.js';
 import { TextColumn } from './text.js';
-
-// The package is CommonJS: its default export is the addon object.
-interface MmapApi {
-  map(size: number, protection: number, flags: number, fd: number, offset?: number, advise?: number): Buffer;
-  incore(buffer: Buffer): [number, number];
-  PROT_READ: number;
-  MAP_SHARED: number;
-  MADV_RANDOM: number;
-}
-const mmap = mmapModule as unknown as MmapApi;
 
 export const CATALOG_META_KEY = 'skyjoin.catalog';
 export const CATALOG_FORMAT_VERSION = 1;
@@ -77,11 +67,13 @@ function arrowType(t: ColumnType): A.DataType {
   }
 }
 
+// Decoded schemas hold generic Float / Int types, not the Float64 / Int32
+// subclasses: test type ids, not classes.
 function columnType(t: A.DataType): ColumnType | null {
-  if (t instanceof A.Float64 || t instanceof A.Float32 || t instanceof A.Float16) return 'float64';
-  if (t instanceof A.Int) return t.bitWidth === 64 ? 'int64' : 'int32';
-  if (t instanceof A.Utf8 || t instanceof A.LargeUtf8) return 'utf8';
-  if (t instanceof A.Bool) return 'bool';
+  if (A.DataType.isFloat(t)) return 'float64';
+  if (A.DataType.isInt(t)) return (t as A.Int).bitWidth === 64 ? 'int64' : 'int32';
+  if (A.DataType.isUtf8(t) || A.DataType.isLargeUtf8(t)) return 'utf8';
+  if (A.DataType.isBool(t)) return 'bool';
   return null;
 }
 
@@ -132,7 +124,7 @@ function textVector(t: TextColumn): A.Vector {
 }
 
 /** Builds the index and writes the catalog file. Returns its description. */
-export function writeArrowCatalog(file: string, input: CatalogInput): CatalogInfo {
+export async function writeArrowCatalog(file: string, input: CatalogInput): Promise<CatalogInfo> {
   const n = input.ra.length;
   const idLength = input.ids instanceof TextColumn ? input.ids.length : input.ids.values.length;
   if (idLength !== n || input.dec.length !== n) throw new RangeError('ids, ra and dec differ in length');
@@ -186,21 +178,18 @@ export function writeArrowCatalog(file: string, input: CatalogInput): CatalogInf
   const table = new A.Table(vectors);
   const schema = new A.Schema(table.schema.fields, new Map([[CATALOG_META_KEY, JSON.stringify(info)]]));
   const withMeta = new A.Table(schema, table.batches);
-  writeFileSync(file, A.tableToIPC(withMeta, 'file'));
-  return info;
-}
-
-/** Maps a file read-only and shared: pages load on first touch and are shared between processes. */
-export function mapFile(file: string): Buffer {
-  const fd = openSync(file, 'r');
+  // Streamed chunk by chunk (views of the columns): no copy of the whole file in memory.
+  const writer = A.RecordBatchFileWriter.writeAll(withMeta);
+  const fd = openSync(file, 'w');
   try {
-    const size = fstatSync(fd).size;
-    if (size === 0) throw new TypeError(`${file} is empty`);
-    if (size >= 2 ** 32) throw new RangeError(`${file} is ${size} bytes: one mapped catalog file is limited to 4 GiB, split the catalog`);
-    return mmap.map(size, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0, mmap.MADV_RANDOM);
+    for await (const chunk of writer) {
+      let off = 0;
+      while (off < chunk.byteLength) off += writeSync(fd, chunk, off, chunk.byteLength - off);
+    }
   } finally {
     closeSync(fd);
   }
+  return info;
 }
 
 function f64(table: A.Table, name: string): Float64Array {
@@ -229,22 +218,24 @@ export class ArrowCatalog {
     this.dec = f64(table, 'dec');
   }
 
-  /** Opens a built catalog by memory map; nothing is read but the schema and footer. */
+  /**
+   * Opens a built catalog by memory-mapping its columns; nothing is read but
+   * the footer and the record batch metadata, whatever the row count.
+   */
   static open(file: string): ArrowCatalog {
-    const buf = mapFile(file);
-    let table: A.Table;
+    let mapped: MappedTable;
     try {
-      table = A.tableFromIPC(buf);
+      mapped = mapArrowFile(file);
     } catch (err) {
       throw new TypeError(`${file} is not an Arrow IPC file: ${(err as Error).message}`);
     }
-    const raw = table.schema.metadata.get(CATALOG_META_KEY);
+    const table = new A.Table(Object.fromEntries(mapped.columns));
+    const raw = mapped.schema.metadata.get(CATALOG_META_KEY);
     if (!raw) throw new TypeError(`${file} is an Arrow file but not a skyjoin catalog (no '${CATALOG_META_KEY}' metadata): build it with 'skyjoin catalog build'`);
     const info = JSON.parse(raw) as CatalogInfo;
     if (info.format !== 'skyjoin-catalog' || info.version !== CATALOG_FORMAT_VERSION) {
       throw new TypeError(`${file}: unsupported catalog format ${info.format} v${info.version}`);
     }
-    if (table.batches.length !== 1 && table.numRows > 0) throw new TypeError(`${file}: a skyjoin catalog has one record batch, found ${table.batches.length}`);
     const keys = table.numRows ? f64(table, '_key') : new Float64Array(0);
     const rt = info.runTable;
     let runs: Uint32Array;
@@ -287,7 +278,7 @@ export class ArrowCatalog {
     if (!this.idCache) {
       const col = this.table.getChild('id')!;
       const data = col.data[0];
-      if (this.length > 0 && col.type instanceof A.Utf8 && col.data.length === 1 && data.valueOffsets instanceof Int32Array) {
+      if (this.length > 0 && A.DataType.isUtf8(col.type) && col.data.length === 1 && data.valueOffsets instanceof Int32Array) {
         this.idCache = new TextColumn(data.valueOffsets.subarray(0, this.length + 1), data.values as Uint8Array);
       } else {
         this.idCache = TextColumn.fromStrings(Array.from({ length: this.length }, (_, i) => String(col.get(i))));

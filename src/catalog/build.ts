@@ -48,7 +48,7 @@ export async function buildCatalogFile(o: BuildCatalogOptions): Promise<BuildCat
   });
   if (o.rejects) writeRejects(o.rejects, data.bad);
   const t1 = performance.now();
-  const info = writeArrowCatalog(o.output, {
+  const info = await writeArrowCatalog(o.output, {
     name: o.name,
     ids: data.ids,
     ra: data.ra,

@@ -1,0 +1,119 @@
+// Reads an Arrow IPC file by memory-mapping each column buffer on its own:
+// a Node Buffer (hence one mapping) stops at 4 GiB, a 10^8-row catalog file
+// does not. Only the footer and the record batch's metadata are read; every
+// column becomes typed-array views on mapped pages, loaded when touched and
+// shared with every process that maps the same file.
+
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import * as A from 'apache-arrow';
+import { MessageReader } from 'apache-arrow/ipc/message';
+import { Footer } from 'apache-arrow/ipc/metadata/file';
+import mmapModule from '@raygun-nickj/mmap-io';
+
+// The package is CommonJS: its default export is the addon object.
+interface MmapApi {
+  map(size: number, protection: number, flags: number, fd: number, offset?: number, advise?: number): Buffer;
+  PROT_READ: number;
+  MAP_SHARED: number;
+  MADV_RANDOM: number;
+  PAGESIZE: number;
+}
+export const mmap = mmapModule as unknown as MmapApi;
+
+const MAGIC = 'ARROW1';
+const MAX_MAP = 2 ** 32 - 2 ** 16;
+
+function readAt(fd: number, pos: number, len: number): Uint8Array {
+  const b = Buffer.alloc(len);
+  let got = 0;
+  while (got < len) {
+    const n = readSync(fd, b, got, len - got, pos + got);
+    if (n === 0) throw new TypeError('unexpected end of file');
+    got += n;
+  }
+  return b;
+}
+
+/** Maps file bytes [pos, pos + len) read-only and shared; a view of exactly those bytes. */
+function mapRegion(fd: number, pos: number, len: number): Uint8Array {
+  if (len === 0) return new Uint8Array(0);
+  const page = mmap.PAGESIZE;
+  const start = Math.floor(pos / page) * page;
+  const delta = pos - start;
+  if (len + delta > MAX_MAP) throw new RangeError(`a column buffer of ${len} bytes is over the 4 GiB a mapping can hold: split the catalog`);
+  const buf = mmap.map(len + delta, mmap.PROT_READ, mmap.MAP_SHARED, fd, start, mmap.MADV_RANDOM);
+  return new Uint8Array(buf.buffer, buf.byteOffset + delta, len);
+}
+
+function typed<T>(ctor: new (b: ArrayBufferLike, o: number, n: number) => T, bytes: Uint8Array, width: number, n: number): T {
+  if (bytes.byteOffset % width !== 0) throw new TypeError('misaligned column buffer');
+  return new ctor(bytes.buffer, bytes.byteOffset, Math.min(n, Math.floor(bytes.byteLength / width)));
+}
+
+export interface MappedTable {
+  schema: A.Schema;
+  numRows: number;
+  /** Zero-copy vectors by column name. */
+  columns: Map<string, A.Vector>;
+}
+
+/** Opens an Arrow IPC file (one record batch) with every column mapped, not read. */
+export function mapArrowFile(file: string): MappedTable {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size < 20) throw new TypeError('file too short');
+    const head = Buffer.from(readAt(fd, 0, 6)).toString('latin1');
+    const tail = readAt(fd, size - 10, 10);
+    if (head !== MAGIC || Buffer.from(tail.subarray(4)).toString('latin1') !== MAGIC) throw new TypeError('no ARROW1 magic');
+    const footerLen = new DataView(tail.buffer, tail.byteOffset, 4).getInt32(0, true);
+    if (footerLen <= 0 || footerLen > size) throw new TypeError('bad footer length');
+    const footer = Footer.decode(readAt(fd, size - 10 - footerLen, footerLen));
+    const schema = footer.schema;
+    if (footer.numDictionaries > 0) throw new TypeError('dictionary-encoded columns are not supported');
+    const columns = new Map<string, A.Vector>();
+    if (footer.numRecordBatches === 0) return { schema, numRows: 0, columns };
+    if (footer.numRecordBatches > 1) throw new TypeError(`expected one record batch, found ${footer.numRecordBatches}`);
+    const block = footer.getRecordBatch(0)!;
+    const message = new MessageReader(readAt(fd, Number(block.offset), block.metaDataLength)).readMessage(A.MessageHeader.RecordBatch);
+    if (!message) throw new TypeError('no record batch message');
+    const rb = message.header();
+    if (rb.compression) throw new TypeError('compressed record batches are not supported');
+    const bodyStart = Number(block.offset) + block.metaDataLength;
+    let b = 0;
+    const n = rb.length;
+    rb.nodes.forEach((node, k) => {
+      const field = schema.fields[k];
+      if (!field) throw new TypeError('nested columns are not supported');
+      const region = (r: { offset: number; length: number }) => mapRegion(fd, bodyStart + Number(r.offset), Number(r.length));
+      const validity = rb.buffers[b++];
+      const nullBitmap = node.nullCount > 0 ? region(validity) : undefined;
+      const t = field.type;
+      let data: A.Data;
+      if (A.DataType.isUtf8(t)) {
+        const offsets = typed(Int32Array, region(rb.buffers[b++]), 4, n + 1);
+        const values = region(rb.buffers[b++]);
+        data = A.makeData({ type: t, length: n, nullCount: node.nullCount, nullBitmap, valueOffsets: offsets, data: values } as never) as A.Data;
+      } else if (A.DataType.isBool(t)) {
+        data = A.makeData({ type: t, length: n, nullCount: node.nullCount, nullBitmap, data: region(rb.buffers[b++]) } as never) as A.Data;
+      } else if (A.DataType.isFloat(t) && (t as A.Float).precision === A.Precision.DOUBLE) {
+        data = A.makeData({ type: t, length: n, nullCount: node.nullCount, nullBitmap, data: typed(Float64Array, region(rb.buffers[b++]), 8, n) } as never) as A.Data;
+      } else if (A.DataType.isInt(t)) {
+        const it = t as A.Int;
+        const bytes = region(rb.buffers[b++]);
+        const arr = it.bitWidth === 64 ? (it.isSigned ? typed(BigInt64Array, bytes, 8, n) : typed(BigUint64Array, bytes, 8, n))
+          : it.bitWidth === 32 ? (it.isSigned ? typed(Int32Array, bytes, 4, n) : typed(Uint32Array, bytes, 4, n))
+            : it.bitWidth === 16 ? (it.isSigned ? typed(Int16Array, bytes, 2, n) : typed(Uint16Array, bytes, 2, n))
+              : it.isSigned ? typed(Int8Array, bytes, 1, n) : typed(Uint8Array, bytes, 1, n);
+        data = A.makeData({ type: t, length: n, nullCount: node.nullCount, nullBitmap, data: arr } as never) as A.Data;
+      } else {
+        throw new TypeError(`column '${field.name}' has unsupported type ${String(t)}`);
+      }
+      columns.set(field.name, A.makeVector(data));
+    });
+    return { schema, numRows: n, columns };
+  } finally {
+    // The mappings stay valid after the descriptor is closed.
+    closeSync(fd);
+  }
+}
