@@ -1,12 +1,14 @@
 // Runs the benchmark suites: `npm run bench` (all) or `npm run bench -- core zone-height`.
 // Results land in bench/results/<suite>.json and .md.
 
+import { runCatalog } from './catalog.bench.js';
 import { runCore } from './core.bench.js';
 import { runZoneHeight } from './zone-height.bench.js';
 
 const SUITES: Record<string, () => Promise<unknown>> = {
   core: () => runCore(),
   'zone-height': () => runZoneHeight(),
+  catalog: () => runCatalog(),
 };
 
 const wanted = process.argv.slice(2);

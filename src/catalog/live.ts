@@ -208,22 +208,34 @@ export class LiveCatalog<T = unknown> {
     v.setFloat64(20, x, true);
     v.setFloat64(28, y, true);
     v.setFloat64(36, z, true);
-    return this.keyBuf.slice();
+    return this.keyBuf;
   }
 
-  /** Inserts or moves one row; must run inside a write transaction of env. */
-  upsertInTxn(row: LiveRowInput<T>): void {
+  /** Writes one row; returns 1 when it is new (the caller keeps the count). */
+  private putRow(row: LiveRowInput<T>): number {
     checkId(row.id);
     checkRa(row.ra);
     checkDec(row.dec);
     const ra = normalizeRa(row.ra);
     const old = this.rows.get([this.no, row.id]);
-    if (old && (old.ra !== ra || old.dec !== row.dec)) {
-      this.idx.remove(this.indexKey(row.id, old.ra, old.dec));
-    }
-    if (!old || old.ra !== ra || old.dec !== row.dec) this.idx.put(this.indexKey(row.id, ra, row.dec), EMPTY);
-    if (!old) this.meta.put(['count', this.no], this.count() + 1);
+    const moved = !old || old.ra !== ra || old.dec !== row.dec;
+    // lmdb copies keys into its write buffer at once: the scratch key is reused.
+    if (old && moved) this.idx.remove(this.indexKey(row.id, old.ra, old.dec));
+    if (moved) this.idx.put(this.indexKey(row.id, ra, row.dec), EMPTY);
     this.rows.put([this.no, row.id], { ra, dec: row.dec, data: row.data });
+    return old ? 0 : 1;
+  }
+
+  /** Inserts or moves one row; must run inside a write transaction of env. */
+  upsertInTxn(row: LiveRowInput<T>): void {
+    if (this.putRow(row)) this.meta.put(['count', this.no], this.count() + 1);
+  }
+
+  /** Inserts or moves many rows inside the caller's write transaction (one count update). */
+  upsertManyInTxn(rows: readonly LiveRowInput<T>[]): void {
+    let added = 0;
+    for (const r of rows) added += this.putRow(r);
+    if (added) this.meta.put(['count', this.no], this.count() + added);
   }
 
   /** Removes one row; must run inside a write transaction. Returns whether it existed. */
@@ -238,9 +250,7 @@ export class LiveCatalog<T = unknown> {
 
   /** Upserts many rows in one transaction; resolves once it is committed to disk. */
   async upsertMany(rows: readonly LiveRowInput<T>[]): Promise<void> {
-    await this.env.transaction(() => {
-      for (const r of rows) this.upsertInTxn(r);
-    });
+    await this.env.transaction(() => this.upsertManyInTxn(rows));
   }
 
   async deleteMany(ids: readonly number[]): Promise<number> {
