@@ -1,6 +1,6 @@
-// Reads an Arrow IPC file by memory-mapping each column buffer on its own:
-// a Node Buffer (hence one mapping) stops at 4 GiB, a 10^8-row catalog file
-// does not. Only the footer and the record batch's metadata are read; every
+// Reads an Arrow IPC file by memory-mapping each column buffer on its own,
+// so that no single mapping approaches the limits of a typed array and files
+// of any size open the same way. Only the footer and the record batch's metadata are read; every
 // column becomes typed-array views on mapped pages, loaded when touched and
 // shared with every process that maps the same file.
 
@@ -8,20 +8,9 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import * as A from 'apache-arrow';
 import { MessageReader } from 'apache-arrow/ipc/message';
 import { Footer } from 'apache-arrow/ipc/metadata/file';
-import mmapModule from '@raygun-nickj/mmap-io';
-
-// The package is CommonJS: its default export is the addon object.
-interface MmapApi {
-  map(size: number, protection: number, flags: number, fd: number, offset?: number, advise?: number): Buffer;
-  PROT_READ: number;
-  MAP_SHARED: number;
-  MADV_RANDOM: number;
-  PAGESIZE: number;
-}
-export const mmap = mmapModule as unknown as MmapApi;
+import { mapRegion as mapBytes } from './mmap.js';
 
 const MAGIC = 'ARROW1';
-const MAX_MAP = 2 ** 32 - 2 ** 16;
 
 function readAt(fd: number, pos: number, len: number): Uint8Array {
   const b = Buffer.alloc(len);
@@ -36,13 +25,7 @@ function readAt(fd: number, pos: number, len: number): Uint8Array {
 
 /** Maps file bytes [pos, pos + len) read-only and shared; a view of exactly those bytes. */
 function mapRegion(fd: number, pos: number, len: number): Uint8Array {
-  if (len === 0) return new Uint8Array(0);
-  const page = mmap.PAGESIZE;
-  const start = Math.floor(pos / page) * page;
-  const delta = pos - start;
-  if (len + delta > MAX_MAP) throw new RangeError(`a column buffer of ${len} bytes is over the 4 GiB a mapping can hold: split the catalog`);
-  const buf = mmap.map(len + delta, mmap.PROT_READ, mmap.MAP_SHARED, fd, start, mmap.MADV_RANDOM);
-  return new Uint8Array(buf.buffer, buf.byteOffset + delta, len);
+  return mapBytes(fd, pos, len);
 }
 
 function typed<T>(ctor: new (b: ArrayBufferLike, o: number, n: number) => T, bytes: Uint8Array, width: number, n: number): T {
