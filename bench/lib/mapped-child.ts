@@ -1,5 +1,6 @@
 // Child process for the memory benchmarks: opens a catalog, reports its
 // resident memory after each step as JSON lines on stdout.
+//   mode 'open': open and exit (open time in a fresh process)
 //   mode 'rss': open, 1000 cones, then a full crossmatch
 //   mode 'share': open, touch every column, report, wait for stdin to close
 
@@ -24,7 +25,9 @@ say('before open');
 const t = performance.now();
 const cat = ArrowCatalog.open(file);
 say('opened', { openMs: performance.now() - t, rows: cat.length });
-if (mode === 'rss') {
+if (mode === 'open') {
+  process.exit(0);
+} else if (mode === 'rss') {
   const q = uniformSky(1000, 5);
   let n = 0;
   for (let i = 0; i < q.ra.length; i++) n += cat.index.cone(q.ra[i], q.dec[i], 2).length;
