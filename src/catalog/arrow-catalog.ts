@@ -192,8 +192,7 @@ export async function writeArrowCatalog(file: string, input: CatalogInput): Prom
   return info;
 }
 
-function f64(table: A.Table, name: string): Float64Array {
-  const v = table.getChild(name);
+function f64(v: A.Vector | undefined, name: string): Float64Array {
   if (!v || v.data.length !== 1 || !(v.data[0].values instanceof Float64Array)) {
     throw new TypeError(`catalog column '${name}' is missing or not one float64 chunk`);
   }
@@ -203,24 +202,20 @@ function f64(table: A.Table, name: string): Float64Array {
 export class ArrowCatalog {
   readonly path: string;
   readonly info: CatalogInfo;
-  readonly table: A.Table;
-  readonly index: SkyIndex;
-  readonly ra: Float64Array;
-  readonly dec: Float64Array;
+  private readonly mapped: MappedTable;
   private idCache: TextColumn | null = null;
+  private indexCache: SkyIndex | null = null;
 
-  private constructor(file: string, table: A.Table, info: CatalogInfo, index: SkyIndex) {
+  private constructor(file: string, mapped: MappedTable, info: CatalogInfo) {
     this.path = file;
-    this.table = table;
+    this.mapped = mapped;
     this.info = info;
-    this.index = index;
-    this.ra = f64(table, 'ra');
-    this.dec = f64(table, 'dec');
   }
 
   /**
-   * Opens a built catalog by memory-mapping its columns; nothing is read but
-   * the footer and the record batch metadata, whatever the row count.
+   * Opens a built catalog: reads the footer and the record batch metadata
+   * only. Columns are memory-mapped when first used, so opening costs the
+   * same for 10^3 and 10^8 rows.
    */
   static open(file: string): ArrowCatalog {
     let mapped: MappedTable;
@@ -229,35 +224,14 @@ export class ArrowCatalog {
     } catch (err) {
       throw new TypeError(`${file} is not an Arrow IPC file: ${(err as Error).message}`);
     }
-    const table = new A.Table(Object.fromEntries(mapped.columns));
     const raw = mapped.schema.metadata.get(CATALOG_META_KEY);
     if (!raw) throw new TypeError(`${file} is an Arrow file but not a skyjoin catalog (no '${CATALOG_META_KEY}' metadata): build it with 'skyjoin catalog build'`);
     const info = JSON.parse(raw) as CatalogInfo;
     if (info.format !== 'skyjoin-catalog' || info.version !== CATALOG_FORMAT_VERSION) {
       throw new TypeError(`${file}: unsupported catalog format ${info.format} v${info.version}`);
     }
-    const keys = table.numRows ? f64(table, '_key') : new Float64Array(0);
-    const rt = info.runTable;
-    let runs: Uint32Array;
-    if (info.runColumn) {
-      const v = table.getChild('_run')!.data[0].values as Uint32Array;
-      runs = v.subarray(0, rt.size + 1);
-    } else {
-      runs = new Uint32Array(rt.size + 1);
-      fillRunTable(keys, rt, runs);
-    }
-    const empty = new Float64Array(0);
-    const index = SkyIndex.fromParts({
-      scheme: info.scheme,
-      runTable: rt,
-      keys,
-      x: table.numRows ? f64(table, '_x') : empty,
-      y: table.numRows ? f64(table, '_y') : empty,
-      z: table.numRows ? f64(table, '_z') : empty,
-      table: runs,
-      rowIds: null,
-    });
-    return new ArrowCatalog(file, table, info, index);
+    if (mapped.numRows !== info.rows) throw new TypeError(`${file}: metadata says ${info.rows} rows, the file holds ${mapped.numRows}`);
+    return new ArrowCatalog(file, mapped, info);
   }
 
   get name(): string {
@@ -268,18 +242,56 @@ export class ArrowCatalog {
     return this.info.rows;
   }
 
+  /** A column of the file (kept columns, id, ra, dec, and the index columns) as a zero-copy vector. */
+  column(name: string): A.Vector | undefined {
+    return this.mapped.column(name);
+  }
+
+  get ra(): Float64Array {
+    return this.length ? f64(this.column('ra'), 'ra') : new Float64Array(0);
+  }
+
+  get dec(): Float64Array {
+    return this.length ? f64(this.column('dec'), 'dec') : new Float64Array(0);
+  }
+
+  /** The index over the mapped key, vector and run-table columns (built on first use, no copy). */
+  get index(): SkyIndex {
+    if (this.indexCache) return this.indexCache;
+    const info = this.info;
+    const rt = info.runTable;
+    const empty = new Float64Array(0);
+    const keys = this.length ? f64(this.column('_key'), '_key') : empty;
+    let runs: Uint32Array;
+    if (info.runColumn) {
+      runs = (this.column('_run')!.data[0].values as Uint32Array).subarray(0, rt.size + 1);
+    } else {
+      runs = new Uint32Array(rt.size + 1);
+      fillRunTable(keys, rt, runs);
+    }
+    this.indexCache = SkyIndex.fromParts({
+      scheme: info.scheme, runTable: rt, keys,
+      x: this.length ? f64(this.column('_x'), '_x') : empty,
+      y: this.length ? f64(this.column('_y'), '_y') : empty,
+      z: this.length ? f64(this.column('_z'), '_z') : empty,
+      table: runs, rowIds: null,
+    });
+    return this.indexCache;
+  }
+
   /** The id of a row as text, exactly as it was read. */
   id(row: number): string {
-    return String(this.table.getChild('id')!.get(row));
+    return this.ids().get(row);
   }
 
   /** Every id as text: a view on the mapped file for text ids, built once for integer ids. */
   ids(): TextColumn {
     if (!this.idCache) {
-      const col = this.table.getChild('id')!;
-      const data = col.data[0];
-      if (this.length > 0 && A.DataType.isUtf8(col.type) && col.data.length === 1 && data.valueOffsets instanceof Int32Array) {
-        this.idCache = new TextColumn(data.valueOffsets.subarray(0, this.length + 1), data.values as Uint8Array);
+      const col = this.column('id');
+      if (!col || this.length === 0) {
+        this.idCache = TextColumn.fromStrings([]);
+      } else if (A.DataType.isUtf8(col.type) && col.data.length === 1 && col.data[0].valueOffsets instanceof Int32Array) {
+        this.idCache = new TextColumn(col.data[0].valueOffsets.subarray(0, this.length + 1), col.data[0].values as Uint8Array);
       } else {
         this.idCache = TextColumn.fromStrings(Array.from({ length: this.length }, (_, i) => String(col.get(i))));
       }
@@ -295,8 +307,8 @@ export class ArrowCatalog {
   /** Values of the given columns for some rows (JSON-ready: int64 as string). */
   values(rows: ArrayLike<number>, columns: readonly string[]): Array<Record<string, unknown>> {
     const vecs = columns.map((c) => {
-      const v = this.table.getChild(c);
-      if (!v || INDEX_COLUMNS.includes(c)) throw new RangeError(`catalog '${this.name}' has no column '${c}'`);
+      const v = INDEX_COLUMNS.includes(c) ? undefined : this.column(c);
+      if (!v) throw new RangeError(`catalog '${this.name}' has no column '${c}'`);
       return v;
     });
     return Array.from(rows, (r) => {

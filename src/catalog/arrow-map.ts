@@ -36,13 +36,25 @@ function typed<T>(ctor: new (b: ArrayBufferLike, o: number, n: number) => T, byt
 export interface MappedTable {
   schema: A.Schema;
   numRows: number;
-  /** Zero-copy vectors by column name. */
-  columns: Map<string, A.Vector>;
+  /** Column names, in file order. */
+  names: string[];
+  /**
+   * A column as a zero-copy vector, mapped on first use: opening maps
+   * nothing, so it costs the same whatever the size of the file.
+   */
+  column(name: string): A.Vector | undefined;
 }
 
-/** Opens an Arrow IPC file (one record batch) with every column mapped, not read. */
+interface ColumnPlan {
+  field: A.Field;
+  nullCount: number;
+  buffers: Array<{ pos: number; len: number }>;
+}
+
+/** Opens an Arrow IPC file (one record batch): reads its footer and metadata; columns map lazily. */
 export function mapArrowFile(file: string): MappedTable {
   const fd = openSync(file, 'r');
+  let keepFd = false;
   try {
     const size = fstatSync(fd).size;
     if (size < 20) throw new TypeError('file too short');
@@ -54,8 +66,8 @@ export function mapArrowFile(file: string): MappedTable {
     const footer = Footer.decode(readAt(fd, size - 10 - footerLen, footerLen));
     const schema = footer.schema;
     if (footer.numDictionaries > 0) throw new TypeError('dictionary-encoded columns are not supported');
-    const columns = new Map<string, A.Vector>();
-    if (footer.numRecordBatches === 0) return { schema, numRows: 0, columns };
+    const names = schema.fields.map((f) => f.name);
+    if (footer.numRecordBatches === 0) return { schema, numRows: 0, names, column: () => undefined };
     if (footer.numRecordBatches > 1) throw new TypeError(`expected one record batch, found ${footer.numRecordBatches}`);
     const block = footer.getRecordBatch(0)!;
     const message = new MessageReader(readAt(fd, Number(block.offset), block.metaDataLength)).readMessage(A.MessageHeader.RecordBatch);
@@ -63,40 +75,59 @@ export function mapArrowFile(file: string): MappedTable {
     const rb = message.header();
     if (rb.compression) throw new TypeError('compressed record batches are not supported');
     const bodyStart = Number(block.offset) + block.metaDataLength;
-    let b = 0;
     const n = rb.length;
+    const plans = new Map<string, ColumnPlan>();
+    let b = 0;
     rb.nodes.forEach((node, k) => {
       const field = schema.fields[k];
       if (!field) throw new TypeError('nested columns are not supported');
-      const region = (r: { offset: number; length: number }) => mapRegion(fd, bodyStart + Number(r.offset), Number(r.length));
-      const validity = rb.buffers[b++];
-      const nullBitmap = node.nullCount > 0 ? region(validity) : undefined;
       const t = field.type;
-      let data: A.Data;
-      if (A.DataType.isUtf8(t)) {
-        const offsets = typed(Int32Array, region(rb.buffers[b++]), 4, n + 1);
-        const values = region(rb.buffers[b++]);
-        data = A.makeData({ type: t, length: n, nullCount: node.nullCount, nullBitmap, valueOffsets: offsets, data: values } as never) as A.Data;
-      } else if (A.DataType.isBool(t)) {
-        data = A.makeData({ type: t, length: n, nullCount: node.nullCount, nullBitmap, data: region(rb.buffers[b++]) } as never) as A.Data;
-      } else if (A.DataType.isFloat(t) && (t as A.Float).precision === A.Precision.DOUBLE) {
-        data = A.makeData({ type: t, length: n, nullCount: node.nullCount, nullBitmap, data: typed(Float64Array, region(rb.buffers[b++]), 8, n) } as never) as A.Data;
-      } else if (A.DataType.isInt(t)) {
-        const it = t as A.Int;
-        const bytes = region(rb.buffers[b++]);
-        const arr = it.bitWidth === 64 ? (it.isSigned ? typed(BigInt64Array, bytes, 8, n) : typed(BigUint64Array, bytes, 8, n))
-          : it.bitWidth === 32 ? (it.isSigned ? typed(Int32Array, bytes, 4, n) : typed(Uint32Array, bytes, 4, n))
-            : it.bitWidth === 16 ? (it.isSigned ? typed(Int16Array, bytes, 2, n) : typed(Uint16Array, bytes, 2, n))
-              : it.isSigned ? typed(Int8Array, bytes, 1, n) : typed(Uint8Array, bytes, 1, n);
-        data = A.makeData({ type: t, length: n, nullCount: node.nullCount, nullBitmap, data: arr } as never) as A.Data;
-      } else {
-        throw new TypeError(`column '${field.name}' has unsupported type ${String(t)}`);
-      }
-      columns.set(field.name, A.makeVector(data));
+      const count = A.DataType.isUtf8(t) ? 3 : 2;
+      const buffers = rb.buffers.slice(b, b + count).map((r) => ({ pos: bodyStart + Number(r.offset), len: Number(r.length) }));
+      b += count;
+      plans.set(field.name, { field, nullCount: node.nullCount, buffers });
     });
-    return { schema, numRows: n, columns };
+    const cache = new Map<string, A.Vector>();
+    keepFd = true;
+    // The descriptor stays open for lazy mappings; it closes with the process.
+    const column = (name: string): A.Vector | undefined => {
+      const hit = cache.get(name);
+      if (hit) return hit;
+      const plan = plans.get(name);
+      if (!plan) return undefined;
+      const v = A.makeVector(mapColumn(fd, plan, n));
+      cache.set(name, v);
+      return v;
+    };
+    return { schema, numRows: n, names, column };
   } finally {
-    // The mappings stay valid after the descriptor is closed.
-    closeSync(fd);
+    if (!keepFd) closeSync(fd);
   }
+}
+
+function mapColumn(fd: number, plan: ColumnPlan, n: number): A.Data {
+  const { field, nullCount, buffers } = plan;
+  const region = (i: number) => mapRegion(fd, buffers[i].pos, buffers[i].len);
+  const nullBitmap = nullCount > 0 ? region(0) : undefined;
+  const t = field.type;
+  if (A.DataType.isUtf8(t)) {
+    const offsets = typed(Int32Array, region(1), 4, n + 1);
+    return A.makeData({ type: t, length: n, nullCount, nullBitmap, valueOffsets: offsets, data: region(2) } as never) as A.Data;
+  }
+  if (A.DataType.isBool(t)) {
+    return A.makeData({ type: t, length: n, nullCount, nullBitmap, data: region(1) } as never) as A.Data;
+  }
+  if (A.DataType.isFloat(t) && (t as A.Float).precision === A.Precision.DOUBLE) {
+    return A.makeData({ type: t, length: n, nullCount, nullBitmap, data: typed(Float64Array, region(1), 8, n) } as never) as A.Data;
+  }
+  if (A.DataType.isInt(t)) {
+    const it = t as A.Int;
+    const bytes = region(1);
+    const arr = it.bitWidth === 64 ? (it.isSigned ? typed(BigInt64Array, bytes, 8, n) : typed(BigUint64Array, bytes, 8, n))
+      : it.bitWidth === 32 ? (it.isSigned ? typed(Int32Array, bytes, 4, n) : typed(Uint32Array, bytes, 4, n))
+        : it.bitWidth === 16 ? (it.isSigned ? typed(Int16Array, bytes, 2, n) : typed(Uint16Array, bytes, 2, n))
+          : it.isSigned ? typed(Int8Array, bytes, 1, n) : typed(Uint8Array, bytes, 1, n);
+    return A.makeData({ type: t, length: n, nullCount, nullBitmap, data: arr } as never) as A.Data;
+  }
+  throw new TypeError(`column '${field.name}' has unsupported type ${String(t)}`);
 }

@@ -49,7 +49,7 @@ export async function loadPositions(file: string, opts: ReadOptions = {}): Promi
     const keep = opts.keep ?? [];
     for (const k of keep) if (!catalog.columnNames().includes(k)) throw new CatalogInputError(file, [], `${file}: catalog has no column '${k}' (columns: ${catalog.columnNames().join(', ')})`);
     const extra = { length: catalog.length, columns: keep.map((name) => {
-      const v = catalog.table.getChild(name)!;
+      const v = catalog.column(name)!;
       return typeColumn(name, Array.from({ length: catalog.length }, (_, i) => { const x = v.get(i); return x === null ? '' : String(x); }));
     }) };
     return { format, ids: catalog.ids(), ra: catalog.ra, dec: catalog.dec, extra, rows: catalog.length, bad: [], index: catalog.index, catalog };

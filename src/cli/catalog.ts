@@ -111,7 +111,7 @@ async function exportParquet(argv: string[]): Promise<number> {
     { name: 'dec', type: 'float64', values: cat.dec },
   ];
   for (const c of cat.info.columns) {
-    const v = cat.table.getChild(c.name)!;
+    const v = cat.column(c.name)!;
     const n = cat.length;
     const valid = v.nullCount ? Uint8Array.from({ length: n }, (_, i) => (v.isValid(i) ? 1 : 0)) : undefined;
     let values: Column['values'];
