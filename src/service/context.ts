@@ -1,0 +1,25 @@
+// What every route shares: the configuration, the served catalogs, the LMDB
+// stores and the metrics.
+
+import type { RootDatabase } from 'lmdb';
+import type { ServedCatalog } from '../catalog/set.js';
+import type { Registry, Counter, Histogram } from '../metrics/registry.js';
+import type { WatchlistStore } from '../watch/store.js';
+import type { KeyStore } from './keys.js';
+import type { ServiceConfig } from './options.js';
+import type { UploadStore } from './uploads.js';
+
+export interface ServiceContext {
+  config: ServiceConfig;
+  catalogs: Map<string, ServedCatalog>;
+  env: RootDatabase;
+  keys: KeyStore;
+  uploads: UploadStore;
+  watchlists: WatchlistStore;
+  metrics: {
+    registry: Registry;
+    requests: Counter;
+    latency: Histogram;
+    matches: Counter;
+  };
+}

@@ -1,0 +1,126 @@
+// GET /v1/catalogs, GET /v1/catalogs/{name}, GET /v1/catalogs/{name}/cone
+
+import type { FastifyInstance } from 'fastify';
+import type { ServedCatalog } from '../../catalog/set.js';
+import { normalizeRa } from '../../sky/angles.js';
+import { positionAngleDeg } from '../../sky/vector.js';
+import type { ServiceContext } from '../context.js';
+import { CatalogNotFound, ColumnNotFound, RadiusTooLarge } from '../errors.js';
+import { catalogSchema, columnsProp, decProp, errorResponses, raProp, radiusProp } from '../schemas.js';
+
+export function catalogOf(ctx: ServiceContext, name: string | undefined): ServedCatalog {
+  if (name === undefined) {
+    if (ctx.catalogs.size === 1) return [...ctx.catalogs.values()][0];
+    throw new CatalogNotFound('(none given: pass ?catalog=, one of ' + [...ctx.catalogs.keys()].join(', ') + ')');
+  }
+  const c = ctx.catalogs.get(name);
+  if (!c) throw new CatalogNotFound(name);
+  return c;
+}
+
+export function parseColumns(c: ServedCatalog, columns: string | undefined): string[] {
+  if (!columns) return [];
+  const names = columns.split(',').map((s) => s.trim()).filter(Boolean);
+  const known = new Set(['id', 'ra', 'dec', ...c.catalog.columnNames()]);
+  for (const n of names) if (!known.has(n)) throw new ColumnNotFound(c.name, n);
+  return [...new Set(names)];
+}
+
+export function describe(c: ServedCatalog): Record<string, unknown> {
+  const i = c.catalog.info;
+  return {
+    name: c.name, title: c.title, kind: c.kind, rows: i.rows,
+    columns: [{ name: 'id', type: i.idType }, { name: 'ra', type: 'float64' }, { name: 'dec', type: 'float64' }, ...i.columns],
+    scheme: i.scheme, default_radius_arcsec: c.defaultRadiusArcsec, coverage: i.coverage, licence: c.licence,
+  };
+}
+
+function jsonValue(v: unknown): unknown {
+  return typeof v === 'bigint' ? v.toString() : v;
+}
+
+export function catalogRoutes(app: FastifyInstance, ctx: ServiceContext): void {
+  app.get('/v1/catalogs', {
+    schema: {
+      tags: ['catalogs'], summary: 'The catalogs served',
+      response: { 200: { type: 'object', properties: { catalogs: { type: 'array', items: { $ref: 'Catalog#' } } } } },
+    },
+  }, async () => ({ catalogs: [...ctx.catalogs.values()].map(describe) }));
+
+  app.get<{ Params: { name: string } }>('/v1/catalogs/:name', {
+    schema: {
+      tags: ['catalogs'], summary: 'One catalog: rows, columns, scheme, default radius, coverage',
+      params: { type: 'object', properties: { name: { type: 'string', description: 'Catalog name' } }, required: ['name'] },
+      response: { 200: { $ref: 'Catalog#' }, ...errorResponses },
+    },
+  }, async (req) => describe(catalogOf(ctx, req.params.name)));
+
+  app.get<{ Params: { name: string }; Querystring: { ra: number; dec: number; radius_arcsec?: number; limit: number; columns?: string } }>('/v1/catalogs/:name/cone', {
+    schema: {
+      tags: ['catalogs'], summary: 'Rows within a radius of a position, nearest first',
+      params: { type: 'object', properties: { name: { type: 'string', description: 'Catalog name' } }, required: ['name'] },
+      querystring: {
+        type: 'object', additionalProperties: false,
+        properties: {
+          ra: raProp, dec: decProp,
+          radius_arcsec: { ...radiusProp, description: `${radiusProp.description}; default: the catalog's default radius` },
+          limit: { type: 'integer', minimum: 1, default: 1000, description: 'Most rows returned (the nearest ones)' },
+          columns: columnsProp,
+        },
+        required: ['ra', 'dec'],
+      },
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            catalog: { type: 'string' },
+            ra: { type: 'number', description: 'Centre RA, degrees' },
+            dec: { type: 'number', description: 'Centre Dec, degrees' },
+            radius_arcsec: { type: 'number', description: 'Radius searched, arcsec' },
+            count: { type: 'integer', description: 'Rows within the radius' },
+            truncated: { type: 'boolean', description: 'Whether more rows lie within the radius than were returned' },
+            rows: {
+              type: 'array',
+              items: {
+                type: 'object', additionalProperties: true,
+                properties: {
+                  id: { type: 'string', description: 'Catalog id, as in the catalog' },
+                  ra: { type: 'number', description: 'Row RA, degrees' },
+                  dec: { type: 'number', description: 'Row Dec, degrees' },
+                  sep_arcsec: { type: 'number', description: 'Separation from the centre, arcsec' },
+                  pa_deg: { type: 'number', description: 'Position angle of the row seen from the centre, degrees east of north' },
+                },
+              },
+            },
+          },
+        },
+        ...errorResponses,
+      },
+    },
+  }, async (req) => {
+    const c = catalogOf(ctx, req.params.name);
+    const q = req.query;
+    const radius = q.radius_arcsec ?? c.defaultRadiusArcsec;
+    if (radius > ctx.config.limits.maxRadiusArcsec) throw new RadiusTooLarge('radius_arcsec', ctx.config.limits.maxRadiusArcsec, radius);
+    const limit = Math.min(q.limit, ctx.config.limits.maxConeRows);
+    const cols = parseColumns(c, q.columns);
+    const hits = c.catalog.index.coneSorted(q.ra, q.dec, radius);
+    const kept = hits.slice(0, limit);
+    const cat = c.catalog;
+    const ids = cat.ids();
+    const vectors = cols.map((n) => cat.column(n)!);
+    ctx.metrics.matches.inc({ catalog: c.name, route: 'cone' }, kept.length);
+    const ra = normalizeRa(q.ra);
+    return {
+      catalog: c.name, ra, dec: q.dec, radius_arcsec: radius, count: hits.length, truncated: hits.length > kept.length,
+      rows: kept.map((h) => {
+        const o: Record<string, unknown> = {
+          id: ids.get(h.row), ra: cat.ra[h.row], dec: cat.dec[h.row], sep_arcsec: h.sepArcsec,
+          pa_deg: positionAngleDeg(ra, q.dec, cat.ra[h.row], cat.dec[h.row]),
+        };
+        for (let k = 0; k < cols.length; k++) o[cols[k]] = jsonValue(vectors[k].get(h.row));
+        return o;
+      }),
+    };
+  });
+}

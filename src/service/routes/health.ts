@@ -1,0 +1,41 @@
+// GET /healthz, GET /metrics
+
+import type { FastifyInstance } from 'fastify';
+import type { ServiceContext } from '../context.js';
+
+export function healthRoutes(app: FastifyInstance, ctx: ServiceContext): void {
+  app.get('/healthz', {
+    schema: {
+      tags: ['operations'], summary: 'Liveness, and whether the catalogs and the stores are open',
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            status: { type: 'string', enum: ['ok'] },
+            catalogs: { type: 'object', additionalProperties: { type: 'integer' }, description: 'Rows of each served catalog' },
+            store: { type: 'string', enum: ['open'], description: 'The LMDB store answers reads' },
+            uptime_s: { type: 'number' },
+          },
+        },
+        503: { type: 'object', properties: { status: { type: 'string' }, error: { type: 'string' } } },
+      },
+    },
+  }, async (_req, reply) => {
+    try {
+      ctx.env.get('__healthz__');
+    } catch (err) {
+      return reply.code(503).send({ status: 'unavailable', error: `store: ${(err as Error).message}` });
+    }
+    return {
+      status: 'ok', store: 'open', uptime_s: process.uptime(),
+      catalogs: Object.fromEntries([...ctx.catalogs].map(([n, c]) => [n, c.catalog.length])),
+    };
+  });
+
+  app.get('/metrics', {
+    schema: { tags: ['operations'], summary: 'Prometheus metrics (text exposition format)' },
+  }, async (_req, reply) => {
+    reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8');
+    return ctx.metrics.registry.render();
+  });
+}

@@ -1,0 +1,65 @@
+// JSON Schemas shared by the routes (OpenAPI comes from them).
+import type {} from '@fastify/swagger';
+
+export const errorSchema = {
+  $id: 'Error',
+  type: 'object',
+  description: 'Every error: a stable code and a message naming the field.',
+  properties: {
+    statusCode: { type: 'integer', description: 'HTTP status code', examples: [400] },
+    code: { type: 'string', description: 'Stable error code (SKY_...)', examples: ['SKY_BAD_REQUEST'] },
+    error: { type: 'string', description: 'HTTP status text', examples: ['Bad Request'] },
+    message: { type: 'string', description: 'What is wrong, naming the field', examples: ['dec must be in [-90, 90], got 91.2'] },
+  },
+  required: ['statusCode', 'code', 'error', 'message'],
+} as const;
+
+export const errorResponses = {
+  400: { $ref: 'Error#' },
+  401: { $ref: 'Error#' },
+  404: { $ref: 'Error#' },
+  406: { $ref: 'Error#' },
+  413: { $ref: 'Error#' },
+  415: { $ref: 'Error#' },
+  429: { $ref: 'Error#' },
+} as const;
+
+export const raProp = { type: 'number', description: 'Right ascension, degrees (any finite value; folded into [0, 360))', examples: [10.6847] } as const;
+export const decProp = { type: 'number', minimum: -90, maximum: 90, description: 'Declination, degrees, in [-90, 90]', examples: [41.2690] } as const;
+export const radiusProp = { type: 'number', minimum: 0, description: 'Radius, arcsec (0 matches exact positions; up to the configured maximum, 648000 = 180 deg by default)', examples: [2] } as const;
+export const columnsProp = { type: 'string', description: 'Comma-separated catalog columns to return with each row (see GET /v1/catalogs/{name})', examples: ['vmag,name'] } as const;
+export const modeProp = { type: 'string', enum: ['all', 'best', 'nearest'], default: 'all', description: "'all': every pair within the radius; 'best': the closest catalog row per source; 'nearest': the k closest within the radius" } as const;
+export const kProp = { type: 'integer', minimum: 1, maximum: 1000, default: 1, description: "For mode 'nearest': how many rows per source" } as const;
+
+export const coverageSchema = {
+  type: 'object',
+  description: 'Where the catalog has rows',
+  properties: {
+    rows: { type: 'integer' },
+    decMinDeg: { type: 'number', description: 'Smallest declination, degrees' },
+    decMaxDeg: { type: 'number', description: 'Largest declination, degrees' },
+    raMinDeg: { type: 'number', description: 'RA interval holding every row starts here, degrees (may wrap through 0)' },
+    raMaxDeg: { type: 'number', description: 'RA interval end, degrees' },
+    areaDeg2: { type: 'number', description: 'Area of the occupied 1-degree cells, square degrees' },
+    skyFraction: { type: 'number', description: 'areaDeg2 over the whole sky' },
+  },
+} as const;
+
+export const catalogSchema = {
+  $id: 'Catalog',
+  type: 'object',
+  properties: {
+    name: { type: 'string', description: 'Catalog name, used in URLs', examples: ['gcvs'] },
+    title: { type: 'string', description: 'What the catalog is' },
+    kind: { type: 'string', description: 'stars, galaxies, variable-stars, ...' },
+    rows: { type: 'integer', description: 'Number of rows' },
+    columns: {
+      type: 'array', description: 'Columns that can be requested',
+      items: { type: 'object', properties: { name: { type: 'string' }, type: { type: 'string', enum: ['float64', 'int32', 'int64', 'utf8', 'bool'] } } },
+    },
+    scheme: { type: 'object', additionalProperties: true, description: 'Index scheme and its parameters' },
+    default_radius_arcsec: { type: 'number', description: 'Match radius used when none is given, arcsec' },
+    coverage: coverageSchema,
+    licence: { type: 'string', description: 'Licence of the catalog data' },
+  },
+} as const;
