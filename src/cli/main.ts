@@ -1,6 +1,7 @@
 // skyjoin <command> [flags]: one file per command, loaded on demand.
 
 import { CatalogInputError } from '../catalog/csv.js';
+import { ConfigError } from '../catalog/set.js';
 import { CliError } from './errors.js';
 
 type Command = (argv: string[]) => Promise<number>;
@@ -9,6 +10,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   xmatch: { summary: 'crossmatch sources against a catalog (CSV, CSV.gz or built .arrow)', load: async () => (await import('./xmatch.js')).xmatchCommand },
   pixel: { summary: 'HEALPix / HTM pixel id of each row of a file', load: async () => (await import('./pixel.js')).pixelCommand },
   cover: { summary: 'HEALPix / HTM id ranges covering a circle', load: async () => (await import('./cover.js')).coverCommand },
+  serve: { summary: 'the crossmatch service over HTTP (catalogs, cone, sources, watch lists)', load: async () => (await import('./serve.js')).serveCommand },
+  keys: { summary: 'create, list and revoke API keys of the service', load: async () => (await import('./keys.js')).keysCommand },
   catalog: { summary: 'build, inspect and export memory-mapped Arrow catalogs', load: async () => (await import('./catalog.js')).catalogCommand },
 };
 
@@ -35,7 +38,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`skyjoin ${name}: ${err.message}\n`);
       return err.exitCode;
     }
-    if (err instanceof CatalogInputError || err instanceof RangeError || err instanceof TypeError) {
+    if (err instanceof CatalogInputError || err instanceof ConfigError || err instanceof RangeError || err instanceof TypeError) {
       process.stderr.write(`skyjoin ${name}: ${err.message}\n`);
       return 1;
     }

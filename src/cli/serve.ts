@@ -1,0 +1,62 @@
+// skyjoin serve [--port 8080] [--host 127.0.0.1] [--catalogs DIR_OR_CONFIG] [--data DIR] [--config FILE]
+
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../catalog/set.js';
+import { buildApp } from '../service/app.js';
+import type { ServiceOptions } from '../service/options.js';
+import { numberFlag, optionalString, parse } from './args.js';
+import { defaultDataDir } from './data-dir.js';
+import { CliError } from './errors.js';
+
+const USAGE = `usage: skyjoin serve [--port 8080] [--host 127.0.0.1] [--catalogs DIR_OR_CONFIG] [--data DIR] [--config FILE]
+With no options: serves the catalogs shipped in catalogs/ (built on first use) and keeps
+its state (API keys, uploads, watch lists) in LMDB under the data folder
+($SKYJOIN_DATA or ~/.local/share/skyjoin). --config: a JSON file with service options
+(limits, uploadTtlSeconds, requireKeyForReads, rateLimitPerMinute, ...). Logs JSON lines;
+SIGTERM finishes the requests in flight, closes the stores and exits.`;
+
+export async function serveCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    port: { type: 'string' }, host: { type: 'string' }, catalogs: { type: 'string' }, data: { type: 'string' },
+    config: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  }, USAGE);
+  if (values.help) { process.stdout.write(`${USAGE}\n`); return 0; }
+  const port = numberFlag(values, 'port', { min: 0, max: 65535, integer: true, def: 8080 }, USAGE);
+  const host = optionalString(values, 'host') ?? '127.0.0.1';
+  let fileOpts: Partial<ServiceOptions> = {};
+  const cfg = optionalString(values, 'config');
+  if (cfg) {
+    try {
+      fileOpts = JSON.parse(readFileSync(cfg, 'utf8'));
+    } catch (err) {
+      throw new CliError(`--config ${cfg}: ${(err as Error).message}`);
+    }
+  }
+  const options: ServiceOptions = {
+    ...fileOpts,
+    dataDir: optionalString(values, 'data') ?? fileOpts.dataDir ?? defaultDataDir(),
+    catalogs: optionalString(values, 'catalogs') ?? fileOpts.catalogs,
+    logger: fileOpts.logger ?? { level: process.env.SKYJOIN_LOG_LEVEL ?? 'info' },
+  };
+  let app;
+  try {
+    app = await buildApp(options);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(`bad configuration: ${err.message}`);
+    throw err;
+  }
+  let closing = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down: finishing requests in flight');
+    await app.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  await app.listen({ port, host });
+  // Stay up until a signal: the returned promise never settles.
+  await new Promise(() => {});
+  return 0;
+}
