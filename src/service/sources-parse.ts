@@ -5,6 +5,7 @@
 import * as A from 'apache-arrow';
 import { newSpans, parseDecimal, scanRecord } from '../catalog/csv-parse.js';
 import { TextBuilder, TextColumn } from '../catalog/text.js';
+import { normalizeRa } from '../sky/angles.js';
 import { BadArrow, BadCsv, BadRequest } from './errors.js';
 
 export interface PositionList {
@@ -84,7 +85,7 @@ export function parseJsonRows(body: unknown, lim: ParseLimits, path = lim.what):
       seen.add(sid);
     }
     rows.ids.pushString(sid);
-    rows.ra.push(((ra % 360) + 360) % 360);
+    rows.ra.push(normalizeRa(ra));
     rows.dec.push(dec);
     rows.radius.push(radius);
     if (!Number.isNaN(radius)) rows.anyRadius = true;
@@ -137,7 +138,7 @@ export function parseCsvRows(body: Buffer, lim: ParseLimits): PositionList {
       }
       if (rows.ra.length >= lim.maxRows) throw new BadRequest(`at most ${lim.maxRows} ${lim.what} per request`);
       rows.ids.pushString(id);
-      rows.ra.push(((ra % 360) + 360) % 360);
+      rows.ra.push(normalizeRa(ra));
       rows.dec.push(d);
       rows.radius.push(radius);
       if (!Number.isNaN(radius)) rows.anyRadius = true;
@@ -175,7 +176,7 @@ export function parseArrowRows(body: Buffer, lim: ParseLimits): PositionList {
     const err = checkRow(where, ra, d, radius, lim, ': column ');
     if (err) throw new BadArrow(err);
     rows.ids.pushString(String(id));
-    rows.ra.push(((ra % 360) + 360) % 360);
+    rows.ra.push(normalizeRa(ra));
     rows.dec.push(d);
     rows.radius.push(radius);
     if (!Number.isNaN(radius)) rows.anyRadius = true;
