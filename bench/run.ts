@@ -3,12 +3,14 @@
 
 import { runCatalog } from './catalog.bench.js';
 import { runCore } from './core.bench.js';
+import { runService } from './service.bench.js';
 import { runZoneHeight } from './zone-height.bench.js';
 
 const SUITES: Record<string, () => Promise<unknown>> = {
   core: () => runCore(),
   'zone-height': () => runZoneHeight(),
   catalog: () => runCatalog(),
+  service: () => runService(),
 };
 
 const wanted = process.argv.slice(2);

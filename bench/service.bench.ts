@@ -1,0 +1,129 @@
+// The service against a real listening server (a child process: one core for
+// the server, the other for the load generator):
+//   cone: autocannon, 10 s, 64 connections, random 60" cones on GCVS (59,099 rows)
+//   upload 10^6 sources and fetch all their matches, as Arrow and as CSV, end to end
+//   watch-list check of 10,000 positions against 10^6 targets
+// The server logs at warn level during the run (request logging is a cost of its own).
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as A from 'apache-arrow';
+import autocannon from 'autocannon';
+import { open } from 'lmdb';
+import { KeyStore } from '../src/service/keys.js';
+import { uniformSky } from '../src/sky/random.js';
+import { percentile, report, type Row } from './lib/results.js';
+
+const PORT = 18000 + Math.floor(Math.random() * 1000);
+const BASE = `http://127.0.0.1:${PORT}`;
+
+async function startServer(dataDir: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['bin/skyjoin.js', 'serve', '--data', dataDir, '--port', String(PORT)], {
+    env: { ...process.env, SKYJOIN_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${BASE}/healthz`)).ok) return child;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill();
+  throw new Error('server did not start');
+}
+
+function coneLoad(): Promise<autocannon.Result> {
+  const sky = uniformSky(100_000, 3);
+  let i = 0;
+  return new Promise((resolve, reject) => {
+    autocannon({
+      url: BASE, connections: 64, duration: 10, pipelining: 1,
+      requests: [{
+        method: 'GET',
+        setupRequest: (req) => {
+          const k = i++ % sky.ra.length;
+          return { ...req, path: `/v1/catalogs/gcvs/cone?ra=${sky.ra[k].toFixed(5)}&dec=${sky.dec[k].toFixed(5)}&radius_arcsec=60` };
+        },
+      }],
+    }, (err, res) => (err ? reject(err) : resolve(res)));
+  });
+}
+
+export async function runService(): Promise<Row[]> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'skyjoin-bench-service-'));
+  const rows: Row[] = [];
+  const server = await startServer(dataDir);
+  try {
+    await coneLoad(); // warm-up run
+    const res = await coneLoad();
+    rows.push({ measure: 'cone search GET /v1/catalogs/gcvs/cone (60", random positions), 64 connections, 10 s', value: Math.round(res.requests.average), unit: 'requests/s', note: `p50 ${res.latency.p50} ms, p99 ${res.latency.p99} ms, errors ${res.errors + res.non2xx}; target >= 15,000 req/s, p99 < 5 ms` });
+
+    // Upload 10^6 sources and fetch all their matches.
+    // Half the sources on GCVS stars (jittered by < 1"), half anywhere: ~500,000 matches.
+    const n = 1_000_000;
+    const sky = uniformSky(n, 5);
+    const gcvs = await (await fetch(`${BASE}/v1/catalogs/gcvs/cone?ra=0&dec=0&radius_arcsec=648000&limit=100000`)).json() as { rows: Array<{ ra: number; dec: number }> };
+    for (let i = 0; i < n; i += 2) {
+      const s = gcvs.rows[(i >> 1) % gcvs.rows.length];
+      sky.ra[i] = (s.ra + 1e-4) % 360;
+      sky.dec[i] = s.dec;
+    }
+    const ids = Array.from({ length: n }, (_, i) => `s${i}`);
+    const arrowBody = Buffer.from(A.tableToIPC(new A.Table({ id: A.vectorFromArray(ids, new A.Utf8()), ra: A.makeVector(sky.ra), dec: A.makeVector(sky.dec) }), 'stream'));
+    const csvBody = `id,ra,dec\n${ids.map((id, i) => `${id},${sky.ra[i]},${sky.dec[i]}`).join('\n')}\n`;
+    for (const [label, type, body, accept] of [
+      ['Arrow', 'application/vnd.apache.arrow.stream', arrowBody, 'application/vnd.apache.arrow.stream'],
+      ['CSV', 'text/csv', csvBody, 'text/csv'],
+    ] as const) {
+      const times: number[] = [];
+      let matches = 0;
+      for (let r = 0; r < 3; r++) {
+        const t = performance.now();
+        const up = await (await fetch(`${BASE}/v1/sources`, { method: 'POST', headers: { 'content-type': type }, body })).json() as { id: string };
+        const got = await fetch(`${BASE}/v1/sources/${up.id}/matches?catalog=gcvs&radius_arcsec=10`, { headers: { accept } });
+        const bytes = new Uint8Array(await got.arrayBuffer());
+        times.push(performance.now() - t);
+        matches = label === 'Arrow' ? A.tableFromIPC(bytes).numRows : new TextDecoder().decode(bytes).split('\n').length - 2;
+      }
+      const best = Math.min(...times);
+      rows.push({ measure: `upload 1e6 sources and fetch all matches (GCVS, 10"), ${label} both ways, end to end`, value: +(best / 1000).toFixed(2), unit: 's', note: `${matches} matches; best of 3; target < ${label === 'Arrow' ? 3 : 6} s` });
+    }
+
+    // Watch-list check: 10^4 positions against 10^6 targets.
+    const env = open({ path: path.join(dataDir, 'store'), maxDbs: 64 });
+    const key = (await new KeyStore(env).create('bench')).key;
+    await env.close();
+    const auth = { authorization: `Bearer ${key}` };
+    const wl = await (await fetch(`${BASE}/v1/watchlists`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench', default_radius_arcsec: 2 }) })).json() as { id: string };
+    const targets = uniformSky(1_000_000, 9);
+    const tUp = performance.now();
+    for (let s = 0; s < targets.ra.length; s += 250_000) {
+      const lines = ['name,ra,dec'];
+      for (let i = s; i < s + 250_000; i++) lines.push(`t${i},${targets.ra[i]},${targets.dec[i]}`);
+      const r = await fetch(`${BASE}/v1/watchlists/${wl.id}/targets`, { method: 'POST', headers: { ...auth, 'content-type': 'text/csv' }, body: lines.join('\n') });
+      if (!r.ok) throw new Error(await r.text());
+    }
+    rows.push({ measure: 'add 1e6 watch-list targets (4 CSV requests of 250,000)', value: +((performance.now() - tUp) / 1000).toFixed(2), unit: 's', note: `${(1e6 / ((performance.now() - tUp) / 1000)).toFixed(0)} targets/s` });
+    const probes = uniformSky(10_000, 10);
+    const positions = JSON.stringify(Array.from({ length: 10_000 }, (_, i) => (i % 10 === 0
+      ? { id: `p${i}`, ra: targets.ra[i], dec: targets.dec[i] }
+      : { id: `p${i}`, ra: probes.ra[i], dec: probes.dec[i] })));
+    const lat: number[] = [];
+    let hits = 0;
+    for (let r = 0; r < 7; r++) {
+      const t = performance.now();
+      const res = await fetch(`${BASE}/v1/watchlists/${wl.id}/check`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: positions });
+      hits = ((await res.json()) as { hits: unknown[] }).hits.length;
+      lat.push(performance.now() - t);
+    }
+    lat.sort((a, b) => a - b);
+    rows.push({ measure: 'watch-list check, 10,000 positions vs 1e6 targets, over HTTP', value: +percentile(lat, 50).toFixed(1), unit: 'ms (median of 7)', note: `${hits} hits; min ${lat[0].toFixed(1)} ms; target < 100 ms` });
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  report('service', 'Service: real server on loopback (one core), load from a second process', rows);
+  return rows;
+}
