@@ -8,7 +8,7 @@ export const VECTORS = path.join(SHARED_DATA, 'vectors');
 
 export function readCsv(file: string): Array<Record<string, string>> {
   const text = readFileSync(path.isAbsolute(file) ? file : path.join(VECTORS, file), 'utf8');
-  const lines = text.split('\n').filter((l) => l.length > 0);
+  const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
   const head = lines[0].split(',');
   return lines.slice(1).map((l) => {
     const cells = l.split(',');
