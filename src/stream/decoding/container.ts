@@ -71,7 +71,7 @@ export function readHeader(b: Uint8Array): ContainerHeader {
 }
 
 /** Every record of a container file, decoded with its (cached) writer type. */
-export function readContainer(bytes: Uint8Array): { header: ContainerHeader; type: avro.Type; records: unknown[] } {
+export function readContainer(bytes: Uint8Array): { header: ContainerHeader; type: avro.Type; records: unknown[]; raws: Uint8Array[] } {
   const b = bytes;
   const header = readHeader(b);
   if (header.codec !== 'null' && header.codec !== 'deflate') {
@@ -84,6 +84,8 @@ export function readContainer(bytes: Uint8Array): { header: ContainerHeader; typ
     throw new DecodeError('bad-schema', `container schema does not parse: ${(err as Error).message}`);
   }
   const records: unknown[] = [];
+  // Each record's own Avro bytes, unchanged: what the archive appends.
+  const raws: Uint8Array[] = [];
   let pos = header.dataStart;
   while (pos < b.length) {
     let count: number, size: number;
@@ -108,6 +110,7 @@ export function readContainer(bytes: Uint8Array): { header: ContainerHeader; typ
       }
       if (r.offset < 0) throw new DecodeError('truncated', `record ${i} is cut`);
       records.push(r.value);
+      raws.push(data.subarray(off, r.offset));
       off = r.offset;
     }
     pos += size;
@@ -116,5 +119,5 @@ export function readContainer(bytes: Uint8Array): { header: ContainerHeader; typ
     }
     pos += 16;
   }
-  return { header, type, records };
+  return { header, type, records, raws };
 }

@@ -28,6 +28,8 @@ export interface DecoderOptions {
 interface WireSchema {
   type: avro.Type;
   version: string;
+  /** The schema as JSON text (named records inlined), for archives. */
+  text: string;
 }
 
 const FILE = /^lsst\.v(\d+)_(\d+)\.(\w+)\.avsc$/;
@@ -69,7 +71,7 @@ export class SchemaFolder {
     // Sub-records first, the alert record (which names them) last.
     const ordered = [...e.paths].sort((a, b) => Number(a.endsWith('.alert.avsc')) - Number(b.endsWith('.alert.avsc')) || a.localeCompare(b));
     const t = typeOfNamed(ordered.map((p) => JSON.parse(readFileSync(p, 'utf8'))));
-    const s = { type: t, version: e.version };
+    const s = { type: t, version: e.version, text: JSON.stringify(t.schema()) };
     this.types.set(id, s);
     return s;
   }
@@ -94,7 +96,7 @@ export class SchemaRegistry {
     const body = await res.json() as { schema?: string };
     if (typeof body.schema !== 'string') throw new DecodeError('bad-schema', `schema registry returned no schema for id ${id}`);
     const ns = /"namespace"\s*:\s*"lsst\.v(\d+)_(\d+)"/.exec(body.schema);
-    const s = { type: typeOf(body.schema), version: ns ? `${ns[1]}.${ns[2]}` : `id ${id}` };
+    const s = { type: typeOf(body.schema), version: ns ? `${ns[1]}.${ns[2]}` : `id ${id}`, text: body.schema };
     this.types.set(id, s);
     return s;
   }
@@ -114,6 +116,15 @@ function normalize(record: Record<string, unknown>, schemaText: string | null, v
   throw new DecodeError('unknown-survey', `record has neither ZTF (candid, candidate) nor Rubin (diaSource) fields: ${Object.keys(record).slice(0, 8).join(', ')}`);
 }
 
+/** An alert with the bytes it came in: its Avro record, unchanged, and the schema to read them. */
+export interface DecodedAlert {
+  alert: Alert;
+  /** The record's Avro binary encoding as received. */
+  raw: Uint8Array;
+  /** The writer schema (JSON text) of raw. */
+  schemaText: string;
+}
+
 export class AlertDecoder {
   private readonly folder: SchemaFolder | null;
   private readonly registry: SchemaRegistry | null;
@@ -125,10 +136,15 @@ export class AlertDecoder {
 
   /** Alerts of one Kafka message (a container may hold several). Throws DecodeError. */
   async decode(message: Uint8Array): Promise<Alert[]> {
+    return (await this.decodeWithRaw(message)).map((d) => d.alert);
+  }
+
+  /** Alerts with their raw record bytes and writer schema (for the archive). */
+  async decodeWithRaw(message: Uint8Array): Promise<DecodedAlert[]> {
     if (!message || message.length === 0) throw new DecodeError('empty-message', 'message is empty');
     if (isContainer(message)) {
-      const { header, records } = readContainer(message);
-      return records.map((r) => normalize(r as Record<string, unknown>, header.schemaText, null));
+      const { header, records, raws } = readContainer(message);
+      return records.map((r, i) => ({ alert: normalize(r as Record<string, unknown>, header.schemaText, null), raw: raws[i], schemaText: header.schemaText }));
     }
     if (message[0] === 0 && message.length >= 5) {
       const id = new DataView(message.buffer, message.byteOffset, message.byteLength).getUint32(1, false);
@@ -141,7 +157,7 @@ export class AlertDecoder {
         throw new DecodeError('bad-record', `schema ${id} record does not decode: ${(err as Error).message}`);
       }
       if (r.offset < 0) throw new DecodeError('truncated', `schema ${id} record is cut`);
-      return [normalize(r.value as Record<string, unknown>, null, s.version)];
+      return [{ alert: normalize(r.value as Record<string, unknown>, null, s.version), raw: message.subarray(5, 5 + r.offset), schemaText: s.text }];
     }
     throw new DecodeError('bad-container', `message is neither an Avro container (Obj\\x01) nor Confluent wire format (byte 0 = 0), first byte ${message[0]}`);
   }

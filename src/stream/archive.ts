@@ -1,0 +1,95 @@
+// Raw alerts, bytes unchanged, appended to Avro container files partitioned
+// by survey, night, writer schema and source partition (one writer each). The
+// committed length of every file is recorded in the ingest transaction; on
+// start, files are cut back to it, so a crash between an append and its
+// commit never leaves a record twice.
+
+import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import type { StreamStore } from './store.js';
+
+const MAGIC = Buffer.from([0x4f, 0x62, 0x6a, 0x01]);
+
+function zigzagLong(n: number): Buffer {
+  let v = n >= 0 ? n * 2 : -n * 2 - 1;
+  const out: number[] = [];
+  do {
+    let b = v % 128;
+    v = Math.floor(v / 128);
+    if (v > 0) b |= 0x80;
+    out.push(b);
+  } while (v > 0);
+  return Buffer.from(out);
+}
+
+function avroBytes(b: Buffer): Buffer {
+  return Buffer.concat([zigzagLong(b.length), b]);
+}
+
+interface FileState {
+  file: string;
+  committed: number;
+  sync: string;
+}
+
+export class AlertArchive {
+  constructor(readonly root: string, private readonly store: StreamStore) {}
+
+  /** Cuts every file back to its committed length (after a crash). */
+  recover(): number {
+    let cut = 0;
+    for (const { value } of this.store.archive.getRange({ start: ['file'], end: ['file\u0000'] })) {
+      const s = value as FileState;
+      const p = path.join(this.root, s.file);
+      if (!existsSync(p)) continue;
+      const fd = openSync(p, 'r+');
+      try {
+        if (fstatSync(fd).size > s.committed) {
+          ftruncateSync(fd, s.committed);
+          cut++;
+        }
+      } finally {
+        closeSync(fd);
+      }
+    }
+    return cut;
+  }
+
+  /**
+   * Appends records (their Avro bytes) as one block; must run inside the
+   * ingest transaction, which records the new committed length.
+   */
+  appendInTxn(survey: string, night: string, schemaText: string, partition: number, raws: Uint8Array[]): string {
+    const hash = createHash('sha256').update(schemaText).digest('hex').slice(0, 10);
+    const rel = path.join(survey, night, `${survey}-${night}-${hash}-p${partition}.avro`);
+    const key = ['file', rel];
+    let state = this.store.archive.get(key) as FileState | undefined;
+    const abs = path.join(this.root, rel);
+    mkdirSync(path.dirname(abs), { recursive: true });
+    const fd = openSync(abs, state ? 'r+' : 'w');
+    try {
+      if (!state) {
+        const sync = createHash('md5').update(rel).digest();
+        const meta = Buffer.concat([
+          zigzagLong(2),
+          avroBytes(Buffer.from('avro.schema')), avroBytes(Buffer.from(schemaText)),
+          avroBytes(Buffer.from('avro.codec')), avroBytes(Buffer.from('null')),
+          zigzagLong(0),
+        ]);
+        const head = Buffer.concat([MAGIC, meta, sync]);
+        writeSync(fd, head, 0, head.length, 0);
+        state = { file: rel, committed: head.length, sync: sync.toString('hex') };
+      }
+      const body = Buffer.concat(raws.map((r) => Buffer.from(r.buffer, r.byteOffset, r.byteLength)));
+      const block = Buffer.concat([zigzagLong(raws.length), zigzagLong(body.length), body, Buffer.from(state.sync, 'hex')]);
+      // Write at the committed end: bytes of an uncommitted attempt are overwritten.
+      writeSync(fd, block, 0, block.length, state.committed);
+      ftruncateSync(fd, state.committed + block.length);
+      this.store.archive.put(key, { ...state, committed: state.committed + block.length });
+    } finally {
+      closeSync(fd);
+    }
+    return rel;
+  }
+}

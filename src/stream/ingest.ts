@@ -1,0 +1,255 @@
+// One batch of messages through decode, object matching, candidate history,
+// archive and cutouts, committed in one LMDB transaction together with how
+// far each source partition has been read. A message at or below that mark
+// is skipped entirely, so a crash-and-replay leaves the stores and their
+// counts exactly as an uninterrupted run; an upstream replay of alerts under
+// new offsets is recognised by alert id and changes nothing but
+// duplicatesSkipped.
+//
+// Merge rules (README): detections are keyed by alert id; a detection first
+// seen in a later alert's history ('history') is completed, never duplicated,
+// when its own alert arrives ('alert'). Non-detections are keyed by (object,
+// MJD, band, kind) and written once. Objects: the survey's own id (alias)
+// decides first; otherwise the nearest known object within the matching
+// radius; otherwise a new object. Object statistics count each stored
+// detection once.
+
+import { AlertArchive } from './archive.js';
+import { writeCutouts } from './cutouts.js';
+import { validateAlert, type Alert, type Detection } from './decoding/alert.js';
+import type { AlertDecoder } from './decoding/decoder.js';
+import { DecodeError } from './decoding/errors.js';
+import { zeroCounts, type Counts, type DetectionRecord, type ObjectRecord, type StreamStore } from './store.js';
+
+export interface SourceMessage {
+  /** Where the message came from: a Kafka topic, or 'file'. */
+  topic: string;
+  partition: number;
+  /** Position in the partition (Kafka offset, or the file's index in the run). */
+  offset: bigint;
+  value: Uint8Array;
+  /** Kafka message timestamp (ms), for latency. */
+  timestamp?: number;
+  /** A label for dead letters (file path, or topic/partition/offset). */
+  origin: string;
+}
+
+export interface DeadLetter {
+  origin: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  reason: string;
+  message: string;
+  /** The message bytes, base64, so nothing is lost. */
+  value: string;
+  at: string;
+}
+
+export interface IngestedAlert {
+  alert: Alert;
+  object: ObjectRecord;
+  status: 'new' | 'duplicate';
+  detectionsAdded: number;
+  nonDetectionsAdded: number;
+  cutouts?: Record<string, string>;
+  message: SourceMessage;
+}
+
+export interface BatchOutcome {
+  ingested: IngestedAlert[];
+  deadLetters: DeadLetter[];
+  /** Messages skipped because they were already committed (below the progress mark). */
+  alreadyDone: number;
+  counts: Record<string, Counts>;
+  /** New detections by night, for the Parquet tables. */
+  newDetections: DetectionRecord[];
+}
+
+export interface IngestOptions {
+  /** Object matching radius, arcsec (default 1.5). */
+  matchRadiusArcsec?: number;
+  /** Where cutout files go; none written when absent. */
+  cutoutDir?: string;
+  archive?: AlertArchive;
+}
+
+const DEG = Math.PI / 180;
+
+function vec(ra: number, dec: number): [number, number, number] {
+  const c = Math.cos(dec * DEG);
+  return [c * Math.cos(ra * DEG), c * Math.sin(ra * DEG), Math.sin(dec * DEG)];
+}
+
+function meanRaDec(o: ObjectRecord): [number, number] {
+  const n = Math.hypot(o.sx, o.sy, o.sz);
+  if (!(n > 0)) return [o.ra, o.dec];
+  let ra = Math.atan2(o.sy, o.sx) / DEG;
+  if (ra < 0) ra += 360;
+  if (ra >= 360) ra = 0;
+  return [ra, Math.max(-90, Math.min(90, Math.asin(Math.max(-1, Math.min(1, o.sz / n))) / DEG))];
+}
+
+export class Ingestor {
+  private readonly radius: number;
+
+  constructor(private readonly store: StreamStore, private readonly decoder: AlertDecoder, private readonly opts: IngestOptions = {}) {
+    this.radius = opts.matchRadiusArcsec ?? 1.5;
+  }
+
+  private progressKey(m: SourceMessage): string[] {
+    return ['offset', m.topic, String(m.partition)];
+  }
+
+  /** The last committed offset of a source partition (-1 when none). */
+  committedOffset(topic: string, partition: number): bigint {
+    const v = this.store.progress.get(['offset', topic, String(partition)]) as string | undefined;
+    return v === undefined ? -1n : BigInt(v);
+  }
+
+  async processBatch(messages: readonly SourceMessage[]): Promise<BatchOutcome> {
+    const outcome: BatchOutcome = { ingested: [], deadLetters: [], alreadyDone: 0, counts: {}, newDetections: [] };
+    const count = (night: string, c: keyof Counts, by = 1) => {
+      const k = night || 'unknown';
+      (outcome.counts[k] ??= zeroCounts())[c] += by;
+    };
+    // Decode outside the transaction (it is CPU work, not store work).
+    const todo: Array<{ m: SourceMessage; decoded: Awaited<ReturnType<AlertDecoder['decodeWithRaw']>> | null; error?: DeadLetter }> = [];
+    for (const m of messages) {
+      if (m.offset <= this.committedOffset(m.topic, m.partition)) {
+        outcome.alreadyDone++;
+        continue;
+      }
+      try {
+        todo.push({ m, decoded: await this.decoder.decodeWithRaw(m.value) });
+      } catch (err) {
+        const reason = err instanceof DecodeError ? err.reason : 'bad-record';
+        todo.push({ m, decoded: null, error: this.deadLetter(m, reason, (err as Error).message) });
+      }
+    }
+    if (todo.length === 0) return outcome;
+
+    this.store.env.transactionSync(() => {
+      const archive = new Map<string, { survey: string; night: string; schema: string; partition: number; raws: Uint8Array[] }>();
+      const progress = new Map<string, bigint>();
+      for (const t of todo) {
+        const key = this.progressKey(t.m).join('\u0000');
+        if (!progress.has(key) || t.m.offset > progress.get(key)!) progress.set(key, t.m.offset);
+        if (!t.decoded) {
+          count('unknown', 'received');
+          count('unknown', 'deadLettered');
+          outcome.deadLetters.push(t.error!);
+          continue;
+        }
+        for (const d of t.decoded) {
+          const a = d.alert;
+          count(a.night, 'received');
+          const invalid = validateAlert(a);
+          if (invalid) {
+            count(a.night, 'deadLettered');
+            outcome.deadLetters.push(this.deadLetter(t.m, 'invalid-alert', `alert ${a.alertId}: ${invalid}`, d.raw));
+            continue;
+          }
+          count(a.night, 'decoded');
+          const r = this.ingestAlert(a, t.m, outcome);
+          count(a.night, r.status === 'duplicate' ? 'duplicatesSkipped' : 'detections', r.status === 'duplicate' ? 1 : 0);
+          if (r.status === 'new') {
+            count(a.night, 'detections', r.detectionsAdded - 0);
+            count(a.night, 'nonDetections', r.nonDetectionsAdded);
+            if (r.objectCreated) count(a.night, 'objects');
+            if (this.opts.archive) {
+              const k = `${a.survey}\u0000${a.night}\u0000${d.schemaText}\u0000${t.m.partition}`;
+              const g = archive.get(k) ?? { survey: a.survey, night: a.night, schema: d.schemaText, partition: t.m.partition, raws: [] };
+              g.raws.push(d.raw);
+              archive.set(k, g);
+            }
+          }
+          outcome.ingested.push(r.ingested);
+        }
+      }
+      for (const g of archive.values()) this.opts.archive!.appendInTxn(g.survey, g.night, g.schema, g.partition, g.raws);
+      for (const [k, off] of progress) this.store.progress.put(k.split('\u0000'), off.toString());
+      for (const [night, c] of Object.entries(outcome.counts)) this.store.addCountsInTxn(night, c);
+    });
+    return outcome;
+  }
+
+  private deadLetter(m: SourceMessage, reason: string, message: string, value?: Uint8Array): DeadLetter {
+    const v = value ?? m.value;
+    return {
+      origin: m.origin, topic: m.topic, partition: m.partition, offset: m.offset.toString(), reason, message,
+      value: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64'), at: new Date().toISOString(),
+    };
+  }
+
+  /** Object matching and history for one alert; inside the ingest transaction. */
+  private ingestAlert(a: Alert, m: SourceMessage, outcome: BatchOutcome): { status: 'new' | 'duplicate'; detectionsAdded: number; nonDetectionsAdded: number; objectCreated: boolean; ingested: IngestedAlert } {
+    const s = this.store;
+    const key = a.alertId.toString();
+    const existing = s.detections.get(key);
+    const alias = `${a.survey}:${a.surveyObjectId}`;
+    if (existing && existing.from === 'alert') {
+      const object = s.objects.get(existing.objectId)!.data;
+      return { status: 'duplicate', detectionsAdded: 0, nonDetectionsAdded: 0, objectCreated: false, ingested: { alert: a, object, status: 'duplicate', detectionsAdded: 0, nonDetectionsAdded: 0, cutouts: existing.cutouts, message: m } };
+    }
+    // Which object: the survey's id first, then the nearest within the radius, else a new one.
+    let objectId = existing?.objectId ?? s.aliases.get(alias);
+    if (objectId === undefined) {
+      const near = s.objects.cone(a.ra, a.dec, this.radius);
+      if (near.length) objectId = near[0].id;
+    }
+    let objectCreated = false;
+    let obj: ObjectRecord;
+    if (objectId === undefined) {
+      objectId = s.objects.nextIdInTxn();
+      objectCreated = true;
+      obj = { id: objectId, aliases: [], nDetections: 0, firstMjd: a.mjd, lastMjd: a.mjd, sx: 0, sy: 0, sz: 0, ra: a.ra, dec: a.dec, latest: {}, surveys: [] };
+    } else {
+      obj = s.objects.get(objectId)!.data;
+    }
+    if (!obj.aliases.includes(alias)) {
+      obj.aliases.push(alias);
+      s.aliases.put(alias, objectId);
+    }
+    if (!obj.surveys.includes(a.survey)) obj.surveys.push(a.survey);
+    let detectionsAdded = 0;
+    const addDetection = (d: Detection, from: 'alert' | 'history', cutouts?: Record<string, string>): void => {
+      const k = d.alertId.toString();
+      const old = s.detections.get(k);
+      if (old && (old.from === 'alert' || from === 'history')) return;
+      const rec: DetectionRecord = {
+        alertId: k, objectId: obj.id, survey: a.survey, mjd: d.mjd, night: a.night, band: d.band, ra: d.ra, dec: d.dec,
+        mag: d.mag, magErr: d.magErr, flux: d.flux, fluxErr: d.fluxErr, isDiffPos: d.isDiffPos, from, cutouts,
+      };
+      s.detections.put(k, rec);
+      if (old) return; // a history detection completed by its own alert: not a new detection
+      detectionsAdded++;
+      outcome.newDetections.push(rec);
+      obj.nDetections++;
+      if (Number.isFinite(d.ra) && Number.isFinite(d.dec)) {
+        const [x, y, z] = vec(d.ra, d.dec);
+        obj.sx += x; obj.sy += y; obj.sz += z;
+      }
+      if (d.mjd < obj.firstMjd) obj.firstMjd = d.mjd;
+      if (d.mjd > obj.lastMjd) obj.lastMjd = d.mjd;
+      if (d.mag !== undefined && Number.isFinite(d.mag) && (!obj.latest[d.band] || d.mjd >= obj.latest[d.band][1])) obj.latest[d.band] = [d.mag, d.mjd];
+    };
+    const cutouts = this.opts.cutoutDir ? writeCutouts(this.opts.cutoutDir, a) : undefined;
+    addDetection({ alertId: a.alertId, mjd: a.mjd, band: a.band, ra: a.ra, dec: a.dec, mag: a.mag, magErr: a.magErr, flux: a.flux, fluxErr: a.fluxErr, isDiffPos: a.isDiffPos }, 'alert', cutouts);
+    for (const p of a.prvDetections) if (p.alertId > 0n) addDetection(p, 'history');
+    let nonDetectionsAdded = 0;
+    for (const n of a.nonDetections) {
+      if (!Number.isFinite(n.mjd)) continue;
+      const k = [obj.id, n.mjd, n.band, n.kind];
+      if (s.nondet.get(k)) continue;
+      s.nondet.put(k, { objectId: obj.id, survey: a.survey, mjd: n.mjd, band: n.band, kind: n.kind, limitingMag: n.limitingMag, flux: n.flux, fluxErr: n.fluxErr });
+      nonDetectionsAdded++;
+    }
+    [obj.ra, obj.dec] = meanRaDec(obj);
+    s.objects.upsertInTxn({ id: obj.id, ra: obj.ra, dec: obj.dec, data: obj });
+    return {
+      status: 'new', detectionsAdded, nonDetectionsAdded, objectCreated,
+      ingested: { alert: a, object: obj, status: 'new', detectionsAdded, nonDetectionsAdded, cutouts, message: m },
+    };
+  }
+}
