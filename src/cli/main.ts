@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   pixel: { summary: 'HEALPix / HTM pixel id of each row of a file', load: async () => (await import('./pixel.js')).pixelCommand },
   cover: { summary: 'HEALPix / HTM id ranges covering a circle', load: async () => (await import('./cover.js')).coverCommand },
   serve: { summary: 'the crossmatch service over HTTP (catalogs, cone, sources, watch lists)', load: async () => (await import('./serve.js')).serveCommand },
+  stream: { summary: 'ingest alert streams (Kafka or files): objects, history, storage, outputs', load: async () => (await import('./stream.js')).streamCommand },
   keys: { summary: 'create, list and revoke API keys of the service', load: async () => (await import('./keys.js')).keysCommand },
   catalog: { summary: 'build, inspect and export memory-mapped Arrow catalogs', load: async () => (await import('./catalog.js')).catalogCommand },
 };

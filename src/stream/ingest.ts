@@ -107,7 +107,11 @@ export class Ingestor {
     return v === undefined ? -1n : BigInt(v);
   }
 
-  async processBatch(messages: readonly SourceMessage[]): Promise<BatchOutcome> {
+  /**
+   * Ingests a batch. `inTxn`, when given, runs at the end of the ingest
+   * transaction (to write more records atomically with the batch).
+   */
+  async processBatch(messages: readonly SourceMessage[], inTxn?: (o: BatchOutcome) => void): Promise<BatchOutcome> {
     const outcome: BatchOutcome = { ingested: [], deadLetters: [], alreadyDone: 0, counts: {}, newDetections: [] };
     const count = (night: string, c: keyof Counts, by = 1) => {
       const k = night || 'unknown';
@@ -170,6 +174,7 @@ export class Ingestor {
       for (const g of archive.values()) this.opts.archive!.appendInTxn(g.survey, g.night, g.schema, g.partition, g.raws);
       for (const [k, off] of progress) this.store.progress.put(k.split('\u0000'), off.toString());
       for (const [night, c] of Object.entries(outcome.counts)) this.store.addCountsInTxn(night, c);
+      inTxn?.(outcome);
     });
     return outcome;
   }

@@ -1,0 +1,27 @@
+// Where the stream's outputs go: newline-delimited JSON files in a folder
+// (file mode, `--to dir:OUT`) or Kafka topics (`--to kafka://HOST:PORT`).
+// Every output record carries a key (compacted topics keep the latest value
+// per key) and 64-bit ids as strings.
+
+export interface OutRecord {
+  key: string;
+  value: Record<string, unknown>;
+}
+
+export interface OutputSink {
+  /** Queues records for a stream (annotated, objects, detections, nondetections, deadletter, watchlist-ID). */
+  write(stream: string, records: readonly OutRecord[]): void;
+  /** Resolves once everything written so far is durable (files synced, Kafka acknowledged). */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** JSON with bigint as decimal strings (exact 64-bit ids). */
+export function toJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x instanceof Uint8Array ? undefined : x));
+}
+
+/** Output stream name to Kafka topic / file name, suffixed by the instance tag. */
+export function streamName(stream: string, instance?: string): string {
+  return instance ? `${stream}-${instance}` : stream;
+}

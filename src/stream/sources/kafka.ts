@@ -1,0 +1,75 @@
+// `--from kafka://HOST:PORT/TOPIC[,TOPIC...]`: a kafkajs consumer in a group,
+// so several processes share the partitions. Offsets are committed only after
+// a batch's stores have committed and its outputs were acknowledged.
+
+import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
+import type { SourceMessage } from '../ingest.js';
+
+export interface KafkaSourceOptions {
+  brokers: string[];
+  topics: string[] | RegExp[];
+  group: string;
+  /** Messages handed to the handler at a time (kafkajs batches are split). */
+  maxBatch?: number;
+  /** Test-friendly timings (the librdkafka mock coordinator is slow to rebalance otherwise). */
+  sessionTimeout?: number;
+  heartbeatInterval?: number;
+  maxWaitTimeInMs?: number;
+  clientId?: string;
+  /** Called when the consumer crashes and kafkajs gives up retrying. */
+  onCrash?: (err: Error) => void;
+}
+
+export type BatchHandler = (messages: SourceMessage[]) => Promise<void>;
+
+export class KafkaSource {
+  readonly consumer: Consumer;
+  private readonly kafka: Kafka;
+
+  constructor(readonly opts: KafkaSourceOptions) {
+    this.kafka = new Kafka({
+      clientId: opts.clientId ?? 'skyjoin-stream', brokers: opts.brokers, logLevel: logLevel.NOTHING,
+      retry: { initialRetryTime: 200, maxRetryTime: 5000, retries: 50 },
+    });
+    this.consumer = this.kafka.consumer({
+      groupId: opts.group, allowAutoTopicCreation: false,
+      sessionTimeout: opts.sessionTimeout ?? 30_000, heartbeatInterval: opts.heartbeatInterval ?? 3000,
+      rebalanceTimeout: 60_000, maxWaitTimeInMs: opts.maxWaitTimeInMs ?? 500,
+      retry: { initialRetryTime: 200, maxRetryTime: 5000, retries: 50 },
+    });
+  }
+
+  admin() {
+    return this.kafka.admin();
+  }
+
+  async start(handle: BatchHandler): Promise<void> {
+    const c = this.consumer;
+    if (this.opts.onCrash) c.on(c.events.CRASH, (e) => { if (!e.payload.restart) this.opts.onCrash!(e.payload.error); });
+    await c.connect();
+    for (const t of this.opts.topics) await c.subscribe({ topic: t, fromBeginning: true });
+    const max = this.opts.maxBatch ?? 1000;
+    await c.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload) => {
+        const msgs = batch.messages;
+        for (let i = 0; i < msgs.length && isRunning() && !isStale(); i += max) {
+          const part = msgs.slice(i, i + max);
+          await handle(part.map((m) => ({
+            topic: batch.topic, partition: batch.partition, offset: BigInt(m.offset), value: m.value ?? new Uint8Array(0),
+            timestamp: Number(m.timestamp), origin: `${batch.topic}/${batch.partition}@${m.offset}`,
+          })));
+          // Stores committed and outputs acknowledged: now the offset may move.
+          resolveOffset(part[part.length - 1].offset);
+          await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(part[part.length - 1].offset) + 1n).toString() }] }] });
+          await heartbeat();
+        }
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+}
