@@ -27,6 +27,18 @@ function avroBytes(b: Buffer): Buffer {
   return Buffer.concat([zigzagLong(b.length), b]);
 }
 
+/** A whole Avro container file (null codec) holding the given record bytes. */
+export function encodeContainer(schemaText: string, raws: readonly Uint8Array[], sync: Buffer = createHash('md5').update(schemaText).digest()): Buffer {
+  const meta = Buffer.concat([
+    zigzagLong(2),
+    avroBytes(Buffer.from('avro.schema')), avroBytes(Buffer.from(schemaText)),
+    avroBytes(Buffer.from('avro.codec')), avroBytes(Buffer.from('null')),
+    zigzagLong(0),
+  ]);
+  const body = Buffer.concat(raws.map((r) => Buffer.from(r.buffer, r.byteOffset, r.byteLength)));
+  return Buffer.concat([MAGIC, meta, sync, zigzagLong(raws.length), zigzagLong(body.length), body, sync]);
+}
+
 interface FileState {
   file: string;
   committed: number;

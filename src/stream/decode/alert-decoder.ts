@@ -4,7 +4,7 @@
 
 import type { Alert, SurveyRecord } from '../alert.js';
 import { isContainer, readContainer } from '../avro/container.js';
-import { DecodeError } from '../avro/errors.js';
+import { DecodeError, asDecodeError } from '../avro/errors.js';
 import { type ParsedSchema, SchemaCache } from '../avro/schema-cache.js';
 import { LsstDecoder, normalizeLsst } from './lsst.js';
 import { lsstVersionOfId, surveyOfSchema } from './sniff.js';
@@ -34,7 +34,12 @@ function normalize(records: unknown[], schema: ParsedSchema, versionHint: string
   const out = new Array<Alert>(records.length);
   for (let i = 0; i < records.length; i++) {
     const r = records[i] as SurveyRecord;
-    out[i] = survey === 'ztf' ? normalizeZtf(r) : normalizeLsst(r, schema, versionHint);
+    try {
+      out[i] = survey === 'ztf' ? normalizeZtf(r) : normalizeLsst(r, schema, versionHint);
+    } catch (err) {
+      // The stream's contract is "DecodeError or alerts": odd packets go to the dead-letter topic.
+      throw asDecodeError(err, 'bad_alert', `record ${i} of ${schema.name} does not make an alert`);
+    }
   }
   return out;
 }

@@ -1,5 +1,7 @@
 // Flux <-> AB magnitude with fluxes in nanojansky (Rubin's unit):
-// m_AB = -2.5 log10(f / 3631 Jy) = 31.4 - 2.5 log10(f / nJy).
+// m_AB = -2.5 log10(f / 3631 Jy) ~= 31.4 - 2.5 log10(f / nJy). 31.4 is the rounded
+// zero point Rubin documents (exact 31.39993); the 7e-5 mag difference is far
+// below any photometric error.
 
 export const AB_ZEROPOINT_NJY = 31.4;
 const MAG_PER_LN = 2.5 / Math.LN10; // 1.0857: dm = MAG_PER_LN * df / f
