@@ -1,8 +1,8 @@
 // Byte-level CSV scanning (RFC 4180: quoted fields, doubled quotes, CRLF) and
 // a decimal parser that gives exactly Number()'s result without making a
-// string for the common case.
+// string for the common case. Nothing here allocates per field.
 
-/** Field boundaries of one record: starts[i], ends[i] (ends exclude quotes). */
+/** Field boundaries of one record: starts[i], ends[i] (quotes excluded; doubled quotes still doubled). */
 export interface FieldSpans {
   starts: Int32Array;
   ends: Int32Array;
@@ -21,22 +21,35 @@ function grow(s: FieldSpans): void {
   const c = new Uint8Array(n); c.set(s.quoted); s.quoted = c;
 }
 
-const QUOTE = 34, COMMA = 44, LF = 10, CR = 13;
+const QUOTE = 34, COMMA = 44, LF = 10, CR = 13, SPACE = 32, TAB = 9;
+
+/** scanFields results below zero. */
+export const NEED_MORE = -1;
+export const UNTERMINATED_QUOTE = -2;
+export const JUNK_AFTER_QUOTE = -3;
+
+export function scanErrorText(code: number): string {
+  return code === UNTERMINATED_QUOTE ? 'unterminated quoted field' : 'unexpected character after a quoted field';
+}
 
 /**
- * Scans one record starting at `pos`. Returns the position after its line
- * end, or -1 when the buffer ends before the record does (the caller appends
- * more bytes and retries). `lines` receives the number of line breaks inside
- * quoted fields.
+ * Splits the record starting at `pos` into `spans`. Returns the position after
+ * its line end; NEED_MORE when the buffer ends first and more bytes may come;
+ * or an error code (spans.count then indexes the field at fault). `lines.extra`
+ * receives the line breaks inside quoted fields, so callers can keep physical
+ * line numbers. Blanks before an opening quote and after a closing one are
+ * tolerated (`1, "a"` is common); a lone CR is not a line end.
  */
-export function scanRecord(buf: Uint8Array, pos: number, end: number, spans: FieldSpans, atEof: boolean, lines: { extra: number }): number {
+export function scanFields(buf: Uint8Array, pos: number, end: number, spans: FieldSpans, atEof: boolean, lines: { extra: number }): number {
   let count = 0;
   let i = pos;
   lines.extra = 0;
   for (;;) {
     if (count === spans.starts.length) grow(spans);
-    if (i < end && buf[i] === QUOTE) {
-      const s = i + 1;
+    let q = i;
+    while (q < end && (buf[q] === SPACE || buf[q] === TAB)) q++;
+    if (q < end && buf[q] === QUOTE) {
+      const s = q + 1;
       let j = s;
       for (;;) {
         while (j < end && buf[j] !== QUOTE) {
@@ -44,11 +57,11 @@ export function scanRecord(buf: Uint8Array, pos: number, end: number, spans: Fie
           j++;
         }
         if (j >= end) {
-          if (!atEof) return -1;
-          throw new SyntaxError('unterminated quoted field');
+          spans.count = count;
+          return atEof ? UNTERMINATED_QUOTE : NEED_MORE;
         }
         if (j + 1 < end && buf[j + 1] === QUOTE) { j += 2; continue; }
-        if (j + 1 >= end && !atEof) return -1;
+        if (j + 1 >= end && !atEof) return NEED_MORE;
         break;
       }
       spans.starts[count] = s;
@@ -56,10 +69,12 @@ export function scanRecord(buf: Uint8Array, pos: number, end: number, spans: Fie
       spans.quoted[count] = 1;
       count++;
       i = j + 1;
+      while (i < end && (buf[i] === SPACE || buf[i] === TAB)) i++;
+      if (i >= end && !atEof) return NEED_MORE;
     } else {
       const s = i;
       while (i < end && buf[i] !== COMMA && buf[i] !== LF) i++;
-      if (i >= end && !atEof) return -1;
+      if (i >= end && !atEof) return NEED_MORE;
       let e = i;
       if (e > s && buf[e - 1] === CR && (i >= end || buf[i] === LF)) e--;
       spans.starts[count] = s;
@@ -68,35 +83,54 @@ export function scanRecord(buf: Uint8Array, pos: number, end: number, spans: Fie
       count++;
     }
     if (i < end && buf[i] === COMMA) { i++; continue; }
-    // Line end (skip CR before LF after a quoted field) or end of input.
-    if (i < end && buf[i] === CR) i++;
+    if (i < end && buf[i] === CR) {
+      // A CR that ends the buffer may be the first half of a CRLF.
+      if (i + 1 >= end && !atEof) return NEED_MORE;
+      if (i + 1 >= end || buf[i + 1] === LF) i++;
+    }
     if (i < end && buf[i] === LF) i++;
-    else if (i < end) throw new SyntaxError('unexpected character after a quoted field');
+    else if (i < end) {
+      spans.count = count - 1;
+      return JUNK_AFTER_QUOTE;
+    }
     spans.count = count;
     return i;
   }
+}
+
+/**
+ * scanFields that throws a SyntaxError on malformed input (kept for callers
+ * that parse one whole in-memory body, such as the service).
+ */
+export function scanRecord(buf: Uint8Array, pos: number, end: number, spans: FieldSpans, atEof: boolean, lines: { extra: number }): number {
+  const r = scanFields(buf, pos, end, spans, atEof, lines);
+  if (r < NEED_MORE) throw new SyntaxError(scanErrorText(r));
+  return r;
 }
 
 const decoder = new TextDecoder();
 
 /** Field text (quotes removed, doubled quotes undone). */
 export function fieldText(buf: Uint8Array, spans: FieldSpans, k: number): string {
-  const s = spans.starts[k], e = spans.ends[k];
-  const t = decoder.decode(buf.subarray(s, e));
+  const t = decoder.decode(buf.subarray(spans.starts[k], spans.ends[k]));
   return spans.quoted[k] ? t.replaceAll('""', '"') : t;
 }
 
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /**
  * The number in buf[s, e) exactly as Number(text) would read it, or NaN when
  * the text is not a decimal number (empty, letters, 'NaN', 'Infinity', hex...).
- * Plain decimals with at most 15 significant digits take the fast path
- * (integer / 10^k, correctly rounded); anything else goes through Number().
+ * Outer blanks are ignored. Plain decimals with at most 15 significant digits
+ * take the fast path: the digits as an exact integer (< 2^53) divided by an
+ * exact power of ten (<= 10^22) is one correctly rounded operation, which is
+ * what Number() returns. Anything else (exponents, longer mantissas) goes
+ * through Number() on the text.
  */
 export function parseDecimal(buf: Uint8Array, s: number, e: number): number {
-  while (s < e && (buf[s] === 32 || buf[s] === 9)) s++;
-  while (e > s && (buf[e - 1] === 32 || buf[e - 1] === 9)) e--;
+  while (s < e && (buf[s] === SPACE || buf[s] === TAB)) s++;
+  while (e > s && (buf[e - 1] === SPACE || buf[e - 1] === TAB)) e--;
   if (s === e) return NaN;
   let i = s;
   let neg = false;
@@ -106,10 +140,10 @@ export function parseDecimal(buf: Uint8Array, s: number, e: number): number {
     const c = buf[i];
     if (c >= 48 && c <= 57) {
       any = true;
-      if (mant === 0 && c === 48) { if (seenDot) frac++; continue; }
+      if (seenDot) frac++;
+      if (mant === 0 && c === 48) continue;
       mant = mant * 10 + (c - 48);
       digits++;
-      if (seenDot) frac++;
     } else if (c === 46 && !seenDot) {
       seenDot = true;
     } else {
@@ -120,8 +154,31 @@ export function parseDecimal(buf: Uint8Array, s: number, e: number): number {
     const v = frac ? mant / POW10[frac] : mant;
     return neg ? -v : v;
   }
-  // Exponents, long mantissas, or not a number at all: let Number() decide.
   const text = decoder.decode(buf.subarray(s, e));
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return NaN;
-  return Number(text);
+  return DECIMAL.test(text) ? Number(text) : NaN;
+}
+
+// 'nan', 'inf', 'infinity' in any case, with an optional sign: what numpy,
+// pandas and astropy write for non-finite floats.
+const SPECIAL = /^[+-]?(nan|inf|infinity)$/i;
+
+/**
+ * A number field: parseDecimal, plus the words numpy and friends write for
+ * non-finite floats (NaN, nan, inf, -Infinity...). Returns undefined when
+ * the text is not a number at all; the caller tells empty apart beforehand.
+ */
+export function parseNumberField(buf: Uint8Array, s: number, e: number): number | undefined {
+  const v = parseDecimal(buf, s, e);
+  if (v === v) return v;
+  const text = decoder.decode(buf.subarray(s, e)).trim();
+  const m = SPECIAL.exec(text);
+  if (!m) return undefined;
+  if (m[1].toLowerCase() === 'nan') return NaN;
+  return text.startsWith('-') ? -Infinity : Infinity;
+}
+
+/** True when buf[s, e) holds only blanks. */
+export function isBlank(buf: Uint8Array, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if (buf[i] !== SPACE && buf[i] !== TAB) return false;
+  return true;
 }

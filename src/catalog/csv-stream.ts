@@ -1,0 +1,169 @@
+// A CSV or gzip CSV file as a stream of records, parsed in place in 1 MiB
+// chunks of bytes: the text never becomes one JavaScript string, and a record
+// cut by a chunk boundary is carried into the next chunk. Gzip is told by its
+// magic bytes, not the file name; Node's gunzip runs on the thread pool, so
+// on a multi-core machine it overlaps with the parsing.
+
+import { createReadStream, type ReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { CatalogInputError } from './csv-errors.js';
+import { NEED_MORE, newSpans, scanErrorText, scanFields, type FieldSpans } from './csv-parse.js';
+
+export interface CsvVisitor {
+  /**
+   * One record, the header included. `line` is the physical line where it
+   * starts (1-based). The bytes are only valid during the call. Return true
+   * to stop reading.
+   */
+  record(buf: Uint8Array, spans: FieldSpans, line: number): boolean | void;
+  /**
+   * A record that cannot be split into fields (unterminated or misplaced
+   * quote, or longer than maxRecordBytes). `field` is the 0-based index of
+   * the field at fault, `text` the start of the record. Reading goes on at
+   * the next line. Return true to stop.
+   */
+  malformed(line: number, field: number, reason: string, text: string): boolean | void;
+}
+
+export interface CsvScanOptions {
+  /** A record still open after this many bytes is reported malformed (default 4 MiB): memory stays bounded. */
+  maxRecordBytes?: number;
+  /** Called after each chunk with the bytes read from the file so far (compressed bytes for gzip). */
+  onChunk?: (fileBytes: number) => void;
+}
+
+export interface CsvScanResult {
+  gzip: boolean;
+  /** Physical lines consumed. */
+  lines: number;
+  fileBytes: number;
+  stopped: boolean;
+}
+
+const CHUNK = 1 << 20;
+const LF = 10;
+const decoder = new TextDecoder();
+
+/** True when the file starts with the gzip magic bytes 1f 8b. */
+export async function isGzipFile(file: string): Promise<boolean> {
+  let fh;
+  try {
+    fh = await open(file, 'r');
+  } catch (err) {
+    throw new CatalogInputError(file, [], `${file}: cannot open: ${describe(err)}`);
+  }
+  try {
+    const b = Buffer.alloc(2);
+    const { bytesRead } = await fh.read(b, 0, 2, 0);
+    return bytesRead === 2 && b[0] === 0x1f && b[1] === 0x8b;
+  } catch (err) {
+    throw new CatalogInputError(file, [], `${file}: cannot read: ${describe(err)}`);
+  } finally {
+    await fh.close();
+  }
+}
+
+function describe(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return e.code ? `${e.code} (${e.message})` : String(e.message ?? err);
+}
+
+/** The start of a record, for messages: up to the line end, at most 200 characters. */
+export function recordPreview(buf: Uint8Array, pos: number, end: number): string {
+  let e = Math.min(end, pos + 200);
+  for (let i = pos; i < e; i++) if (buf[i] === LF) { e = i; break; }
+  return decoder.decode(buf.subarray(pos, e)).replace(/\r$/, '');
+}
+
+class Scanner {
+  line = 1;
+  stopped = false;
+  /** Dropping the rest of an overlong record, up to its first line end. */
+  skipping = false;
+  private readonly spans = newSpans();
+  private readonly lines = { extra: 0 };
+
+  constructor(private readonly visitor: CsvVisitor, private readonly maxRecordBytes: number) {}
+
+  /** Consumes the whole records of buf from pos; returns where the unconsumed tail starts. */
+  drain(buf: Buffer, pos: number, atEof: boolean): number {
+    const end = buf.length;
+    if (this.skipping) {
+      const k = buf.indexOf(LF, pos);
+      if (k < 0) return end;
+      this.skipping = false;
+      this.line++;
+      pos = k + 1;
+    }
+    const { spans, lines, visitor } = this;
+    while (pos < end) {
+      const r = scanFields(buf, pos, end, spans, atEof, lines);
+      if (r >= 0) {
+        const stop = visitor.record(buf, spans, this.line);
+        this.line += 1 + lines.extra;
+        pos = r;
+        if (stop) { this.stopped = true; return pos; }
+        continue;
+      }
+      if (r === NEED_MORE && end - pos <= this.maxRecordBytes) return pos;
+      const reason = r === NEED_MORE
+        ? `record longer than ${this.maxRecordBytes} bytes (unterminated quoted field?)`
+        : scanErrorText(r);
+      const stop = visitor.malformed(this.line, spans.count, reason, recordPreview(buf, pos, end));
+      // Go on at the line after the record's first line.
+      const k = buf.indexOf(LF, pos);
+      if (k < 0) {
+        this.skipping = !atEof;
+        pos = end;
+      } else {
+        this.line++;
+        pos = k + 1;
+      }
+      if (stop) { this.stopped = true; return pos; }
+    }
+    return pos;
+  }
+}
+
+/**
+ * Calls the visitor for every record of a CSV or gzip CSV file, in order.
+ * Throws CatalogInputError when the file cannot be opened or its gzip data is
+ * corrupt or truncated.
+ */
+export async function forEachCsvRecord(file: string, visitor: CsvVisitor, opts: CsvScanOptions = {}): Promise<CsvScanResult> {
+  const maxRecordBytes = opts.maxRecordBytes ?? 4 * CHUNK;
+  const gzip = await isGzipFile(file);
+  const raw: ReadStream = createReadStream(file, { highWaterMark: CHUNK });
+  // pipeline, not pipe: a read error must end the gunzip side too, or the loop would wait forever.
+  const source: AsyncIterable<Buffer> = gzip ? pipeline(raw, createGunzip({ chunkSize: CHUNK }), () => {}) : raw;
+  const scan = new Scanner(visitor, maxRecordBytes);
+  let pending: Buffer | null = null;
+  let inVisitor = false;
+  try {
+    for await (const chunk of source) {
+      let buf = chunk;
+      if (pending) {
+        buf = Buffer.concat([pending, chunk]);
+        pending = null;
+      }
+      inVisitor = true;
+      const pos = scan.drain(buf, 0, false);
+      inVisitor = false;
+      if (scan.stopped) break;
+      // Copy the tail: the chunk's memory may be reused by the stream.
+      if (pos < buf.length) pending = Buffer.from(buf.subarray(pos));
+      opts.onChunk?.(raw.bytesRead);
+    }
+  } catch (err) {
+    if (inVisitor || err instanceof CatalogInputError) throw err;
+    const where = `after line ${scan.line - 1}`;
+    const what = gzip ? 'gzip data is corrupt or truncated' : 'cannot read';
+    throw new CatalogInputError(file, [], `${file}: ${what} ${where}: ${describe(err)}`);
+  } finally {
+    raw.destroy();
+  }
+  if (!scan.stopped && pending && pending.length > 0) scan.drain(pending, 0, true);
+  return { gzip, lines: scan.line - 1, fileBytes: raw.bytesRead, stopped: scan.stopped };
+}
