@@ -3,6 +3,8 @@
 
 import { runCatalog } from './catalog.bench.js';
 import { runCore } from './core.bench.js';
+import { runDecode } from './decode.bench.js';
+import { runIngest } from './ingest.bench.js';
 import { runService } from './service.bench.js';
 import { runZoneHeight } from './zone-height.bench.js';
 
@@ -11,6 +13,8 @@ const SUITES: Record<string, () => Promise<unknown>> = {
   'zone-height': () => runZoneHeight(),
   catalog: () => runCatalog(),
   service: () => runService(),
+  ingest: () => runIngest(),
+  decode: () => runDecode(),
 };
 
 const wanted = process.argv.slice(2);

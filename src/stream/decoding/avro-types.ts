@@ -6,6 +6,7 @@
 // text, so each distinct schema is parsed once, never per message.
 
 import avro from 'avsc';
+import { GuardedArrayType, GuardedMapType } from './guarded-types.js';
 
 const LongType = (avro.types as unknown as { LongType: { __with(m: object): avro.Type } }).LongType;
 
@@ -24,6 +25,18 @@ export const BIGINT_LONG = LongType.__with({
 });
 
 type Schema = unknown;
+
+function typeHook(schema: unknown, opts: unknown): avro.Type | undefined {
+  if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) return undefined;
+  const t = (schema as { type?: unknown }).type;
+  // `{"type": "long"}` (with or without a logicalType such as Rubin's
+  // timestamp-micros) bypasses avsc's registry: bind it to BigInt here too.
+  if (t === 'long') return BIGINT_LONG;
+  // Corrupt block counts must fail fast, not loop past the buffer's end.
+  if (t === 'array') return new GuardedArrayType(schema, opts) as unknown as avro.Type;
+  if (t === 'map') return new GuardedMapType(schema, opts) as unknown as avro.Type;
+  return undefined;
+}
 
 /** Removes union defaults that do not match the union's first branch (recursively). */
 export function dropBadDefaults(schema: Schema): Schema {
@@ -57,6 +70,7 @@ export function typeOf(schemaText: string, registry?: Record<string, avro.Type>)
   const t = avro.Type.forSchema(dropBadDefaults(JSON.parse(schemaText)) as avro.Schema, {
     registry: { long: BIGINT_LONG, ...(registry ?? {}) },
     wrapUnions: false,
+    typeHook,
   } as never);
   cache.set(schemaText, t);
   return t;
@@ -69,7 +83,7 @@ export function typeOf(schemaText: string, registry?: Record<string, avro.Type>)
 export function typeOfNamed(schemas: unknown[]): avro.Type {
   const registry: Record<string, avro.Type> = { long: BIGINT_LONG };
   let last: avro.Type | null = null;
-  for (const s of schemas) last = avro.Type.forSchema(dropBadDefaults(s) as avro.Schema, { registry, wrapUnions: false } as never);
+  for (const s of schemas) last = avro.Type.forSchema(dropBadDefaults(s) as avro.Schema, { registry, wrapUnions: false, typeHook } as never);
   if (!last) throw new TypeError('no schemas given');
   return last;
 }
