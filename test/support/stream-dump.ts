@@ -42,3 +42,26 @@ export async function dumpStream(dataDir: string, instance?: string): Promise<Re
     await store.close();
   }
 }
+
+/**
+ * The same dump with skyjoin's object ids replaced by each object's sorted
+ * survey aliases: object ids are handed out in arrival order, which differs
+ * between one consumer and several, while everything they identify must not.
+ */
+export function withoutObjectIds(dump: Record<string, unknown>): Record<string, unknown> {
+  const objects = dump.objects as Array<{ id: number; ra: number; dec: number; data: Record<string, unknown> & { aliases: string[] } }>;
+  const name = new Map<number, string>(objects.map((o) => [o.id, o.data.aliases.join('|')]));
+  const of = (id: unknown) => name.get(Number(id)) ?? `unknown:${String(id)}`;
+  const byName = (a: { k: string }, b: { k: string }) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0);
+  return {
+    ...dump,
+    objects: objects.map((o) => ({ k: of(o.id), v: { ...o, id: 0, data: { ...o.data, id: 0 } } })).sort(byName),
+    detections: (dump.detections as Array<[unknown, Record<string, unknown>]>).map(([k, v]) => [k, { ...v, objectId: of(v.objectId) }]),
+    nondet: (dump.nondet as Array<[unknown[], Record<string, unknown>]>).map(([k, v]) => ({ k: JSON.stringify([of(k[0]), ...k.slice(1)]), v: { ...v, objectId: of(v.objectId) } })).sort(byName),
+    aliases: (dump.aliases as Array<[unknown, unknown]>).map(([k, v]) => [k, of(v)]),
+    parquetRows: (dump.parquetRows as string[]).map((r) => {
+      const o = JSON.parse(r) as Record<string, unknown>;
+      return JSON.stringify({ ...o, object_id: of(o.object_id) });
+    }).sort(),
+  };
+}

@@ -28,7 +28,7 @@ export class KafkaSource {
 
   constructor(readonly opts: KafkaSourceOptions) {
     this.kafka = new Kafka({
-      clientId: opts.clientId ?? 'skyjoin-stream', brokers: opts.brokers, logLevel: logLevel.NOTHING,
+      clientId: opts.clientId ?? 'skyjoin-stream', brokers: opts.brokers, logLevel: process.env.SKYJOIN_KAFKA_LOG ? logLevel.DEBUG : logLevel.NOTHING,
       retry: { initialRetryTime: 200, maxRetryTime: 5000, retries: 50 },
     });
     this.consumer = this.kafka.consumer({
