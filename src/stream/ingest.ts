@@ -54,6 +54,12 @@ export interface IngestedAlert {
   nonDetectionsAdded: number;
   cutouts?: Record<string, string>;
   message: SourceMessage;
+  /**
+   * Stored by an earlier run that may have died before publishing its
+   * outputs (between the store commit and the sink flush): nothing is stored
+   * again, but every output of the alert is produced again, with the same keys.
+   */
+  republish?: boolean;
 }
 
 export interface BatchOutcome {
@@ -64,6 +70,8 @@ export interface BatchOutcome {
   counts: Record<string, Counts>;
   /** New detections by night, for the Parquet tables. */
   newDetections: DetectionRecord[];
+  /** Stored detections of republished alerts (their outputs go out again). */
+  republished: DetectionRecord[];
 }
 
 export interface IngestOptions {
@@ -112,7 +120,7 @@ export class Ingestor {
    * transaction (to write more records atomically with the batch).
    */
   async processBatch(messages: readonly SourceMessage[], inTxn?: (o: BatchOutcome) => void): Promise<BatchOutcome> {
-    const outcome: BatchOutcome = { ingested: [], deadLetters: [], alreadyDone: 0, counts: {}, newDetections: [] };
+    const outcome: BatchOutcome = { ingested: [], deadLetters: [], alreadyDone: 0, counts: {}, newDetections: [], republished: [] };
     const count = (night: string, c: keyof Counts, by = 1) => {
       const k = night || 'unknown';
       (outcome.counts[k] ??= zeroCounts())[c] += by;
@@ -122,6 +130,7 @@ export class Ingestor {
     for (const m of messages) {
       if (m.offset <= this.committedOffset(m.topic, m.partition)) {
         outcome.alreadyDone++;
+        if (m.offset > this.publishedOffset(m.topic, m.partition)) await this.republish(m, outcome);
         continue;
       }
       try {
@@ -177,6 +186,51 @@ export class Ingestor {
       inTxn?.(outcome);
     });
     return outcome;
+  }
+
+  /** How far a source partition's outputs are known to be published (-1 when none). */
+  publishedOffset(topic: string, partition: number): bigint {
+    const v = this.store.progress.get(['published', topic, String(partition)]) as string | undefined;
+    return v === undefined ? -1n : BigInt(v);
+  }
+
+  /** Records that the outputs of these messages are durable (after the sink's flush). */
+  async markPublished(messages: readonly SourceMessage[]): Promise<void> {
+    const top = new Map<string, SourceMessage>();
+    for (const m of messages) {
+      const k = `${m.topic}\u0000${m.partition}`;
+      if (!top.has(k) || m.offset > top.get(k)!.offset) top.set(k, m);
+    }
+    // Losing this write to a crash only means republishing a batch: harmless.
+    await Promise.all([...top.values()].map((m) => this.store.progress.put(['published', m.topic, String(m.partition)], m.offset.toString())));
+  }
+
+  /** Outputs of an already stored message again, from the stores; nothing is written or counted. */
+  private async republish(m: SourceMessage, outcome: BatchOutcome): Promise<void> {
+    let decoded: Awaited<ReturnType<AlertDecoder['decodeWithRaw']>>;
+    try {
+      decoded = await this.decoder.decodeWithRaw(m.value);
+    } catch (err) {
+      outcome.deadLetters.push(this.deadLetter(m, err instanceof DecodeError ? err.reason : 'bad-record', (err as Error).message));
+      return;
+    }
+    const s = this.store;
+    for (const d of decoded) {
+      const a = d.alert;
+      const invalid = validateAlert(a);
+      const stored = invalid ? undefined : s.detections.get(a.alertId.toString());
+      const object = stored && s.objects.get(stored.objectId)?.data;
+      if (!stored || !object) {
+        outcome.deadLetters.push(this.deadLetter(m, 'invalid-alert', `alert ${a.alertId}: ${invalid ?? 'not stored'}`, d.raw));
+        continue;
+      }
+      outcome.republished.push(stored);
+      for (const p of a.prvDetections) {
+        const h = p.alertId > 0n ? s.detections.get(p.alertId.toString()) : undefined;
+        if (h) outcome.republished.push(h);
+      }
+      outcome.ingested.push({ alert: a, object, status: 'duplicate', detectionsAdded: 0, nonDetectionsAdded: 0, cutouts: stored.cutouts, message: m, republish: true });
+    }
   }
 
   private deadLetter(m: SourceMessage, reason: string, message: string, value?: Uint8Array): DeadLetter {

@@ -15,6 +15,8 @@ export interface Enricher {
   enrich(alerts: IngestedAlert[], out: OutputSink): Promise<void> | void;
   /** Per-enricher counters for the night report. */
   report?(): Record<string, unknown>;
+  /** Releases what the enricher opened (the run calls it after the pipeline closed). */
+  close?(): Promise<void> | void;
 }
 
 export interface PipelineOptions {
@@ -78,16 +80,16 @@ export class StreamPipeline {
     const seen = new Set<number>();
     const objects: OutRecord[] = [];
     for (const a of out.ingested) {
-      if (a.status !== 'new' || seen.has(a.object.id)) continue;
+      if ((a.status !== 'new' && !a.republish) || seen.has(a.object.id)) continue;
       seen.add(a.object.id);
       const o = a.object;
       objects.push({ key: String(o.id), value: { object_id: String(o.id), ra: o.ra, dec: o.dec, aliases: o.aliases, surveys: o.surveys, n_detections: o.nDetections, first_mjd: o.firstMjd, last_mjd: o.lastMjd, latest: o.latest } });
     }
     this.emit('objects', objects);
-    this.emit('detections', out.newDetections.map((d) => ({ key: d.alertId, value: { ...d, object_id: String(d.objectId) } })));
+    this.emit('detections', [...out.newDetections, ...out.republished].map((d) => ({ key: d.alertId, value: { ...d, object_id: String(d.objectId) } })));
     const nondet: OutRecord[] = [];
     for (const a of out.ingested) {
-      if (a.status !== 'new' || a.nonDetectionsAdded === 0) continue;
+      if (a.republish ? a.alert.nonDetections.length === 0 : a.status !== 'new' || a.nonDetectionsAdded === 0) continue;
       for (const n of a.alert.nonDetections) {
         nondet.push({ key: `${a.object.id}:${n.mjd}:${n.band}:${n.kind}`, value: { object_id: String(a.object.id), survey: a.alert.survey, mjd: n.mjd, band: n.band, kind: n.kind, limiting_mag: n.limitingMag, flux: n.flux, flux_err: n.fluxErr, alert_id: a.alert.alertId.toString() } });
       }
@@ -95,6 +97,7 @@ export class StreamPipeline {
     this.emit('nondetections', nondet);
     for (const e of this.opts.enrichers ?? []) await e.enrich(out.ingested, { write: (s, r) => this.emit(s, [...r]), flush: async () => {}, close: async () => {} });
     await this.opts.sink.flush();
+    await this.ingestor.markPublished(messages);
     await this.parquet?.write(batchId, out.newDetections);
     return out;
   }

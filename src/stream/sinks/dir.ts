@@ -2,7 +2,7 @@
 // (OUT/annotated.jsonl, ...), appended and fsynced on flush; with Avro, also
 // OUT/<stream>.avro container files written with the published schemas.
 
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { AvroOutputs } from './avro-out.js';
 import { streamName, toJson, type OutRecord, type OutputSink } from './sink.js';
@@ -17,10 +17,10 @@ export class DirSink implements OutputSink {
 
   write(stream: string, records: readonly OutRecord[]): void {
     if (records.length === 0) return;
+    this.avro?.write(stream, records); // first: a record Avro refuses is in neither output
     const lines = this.pending.get(stream) ?? [];
     for (const r of records) lines.push(toJson(r.value));
     this.pending.set(stream, lines);
-    this.avro?.write(stream, records);
   }
 
   async flush(): Promise<void> {
@@ -28,7 +28,8 @@ export class DirSink implements OutputSink {
       if (lines.length === 0) continue;
       let fd = this.fds.get(stream);
       if (fd === undefined) {
-        fd = openSync(path.join(this.dir, `${streamName(stream, this.instance)}.jsonl`), 'a');
+        fd = openSync(path.join(this.dir, `${streamName(stream, this.instance)}.jsonl`), 'a+');
+        dropTornTail(fd);
         this.fds.set(stream, fd);
       }
       const buf = Buffer.from(`${lines.join('\n')}\n`);
@@ -46,4 +47,24 @@ export class DirSink implements OutputSink {
     this.fds.clear();
     this.avro?.close();
   }
+}
+
+/**
+ * A run killed mid-write can leave half a line at the end of a file; those
+ * records were not marked published and come again, so the torn tail goes.
+ */
+function dropTornTail(fd: number): void {
+  const size = fstatSync(fd).size;
+  if (size === 0) return;
+  const buf = Buffer.alloc(Math.min(size, 1 << 16));
+  let end = size;
+  while (end > 0) {
+    const n = Math.min(buf.length, end);
+    readSync(fd, buf, 0, n, end - n);
+    if (end === size && buf[n - 1] === 0x0a) return;
+    const nl = buf.subarray(0, n).lastIndexOf(0x0a);
+    if (nl >= 0) { ftruncateSync(fd, end - n + nl + 1); return; }
+    end -= n;
+  }
+  ftruncateSync(fd, 0);
 }
