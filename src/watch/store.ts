@@ -28,6 +28,12 @@ export interface Watchlist {
   createdAt: string;
   updatedAt: string;
   targets: number;
+  /**
+   * Bumped by every change of the list, its targets or regions (in the same
+   * transaction), so a reader can tell cheaply that its copy is stale.
+   * Absent on lists written before it existed.
+   */
+  rev?: number;
   /** Regions reported when an alert falls inside (issue: watch areas). */
   regions: WatchRegion[];
 }
@@ -63,10 +69,14 @@ export interface CheckHit {
 
 export interface HitRecord {
   watchlist: string;
+  /** Target name, or region name when kind is 'region'. */
   target: string;
+  /** A hit on a target (default when absent) or inside a watch region. */
+  kind?: 'target' | 'region';
   alertId: string;
   objectId: string;
-  sepArcsec: number;
+  /** Separation from the target (or circle region centre), arcsec; null for a MOC region. */
+  sepArcsec: number | null;
   ra: number;
   dec: number;
   /** Observation time (MJD) of the alert, and when the hit was recorded (ISO). */
@@ -99,17 +109,25 @@ function normalizeRegions(rs: WatchRegion[]): WatchRegion[] {
   return rs.map((r) => (r.kind === 'moc' ? { ...r, ranges: r.ranges.map(([a, b]) => [Math.min(a, b), Math.max(a, b)] as [number, number]).sort((p, q) => p[0] - q[0]) } : r));
 }
 
+/** Key of a hit in wl.hits: time-ordered per list; region hits get a fifth part so a region never overwrites a target of the same name. */
+function hitKey(h: HitRecord, recordedAt: string): Key {
+  return h.kind === 'region' ? [h.watchlist, recordedAt, h.alertId, h.target, 'region'] : [h.watchlist, recordedAt, h.alertId, h.target];
+}
+
 export class WatchlistStore {
   private readonly lists: Database<Watchlist, string>;
   /** [list id, target name] -> [class, row id] */
   private readonly names: Database<[number, number], Key>;
   private readonly hits: Database<HitRecord, Key>;
+  /** Dedupe index: [list id, alert id, target(, 'region')] -> recordedAt of the one hit recorded. */
+  private readonly hitKeys: Database<string, Key>;
   private readonly live = new Map<string, LiveCatalog<TargetRow>>();
 
   constructor(readonly env: RootDatabase) {
     this.lists = env.openDB<Watchlist, string>('wl.lists', {});
     this.names = env.openDB<[number, number], Key>('wl.names', {});
     this.hits = env.openDB<HitRecord, Key>('wl.hits', {});
+    this.hitKeys = env.openDB<string, Key>('wl.hitkeys', {});
   }
 
   private catalog(id: string, k: number): LiveCatalog<TargetRow> {
@@ -141,7 +159,7 @@ export class WatchlistStore {
     const wl: Watchlist = {
       id: `wl_${randomBytes(9).toString('base64url')}`,
       owner, name: o.name, defaultRadiusArcsec: o.defaultRadiusArcsec, description: o.description,
-      createdAt: now, updatedAt: now, targets: 0, regions: normalizeRegions(o.regions ?? []),
+      createdAt: now, updatedAt: now, targets: 0, rev: 0, regions: normalizeRegions(o.regions ?? []),
     };
     await this.lists.put(wl.id, wl);
     return wl;
@@ -154,7 +172,7 @@ export class WatchlistStore {
       if (!wl) return;
       const clean = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<Watchlist>;
       if (clean.regions) clean.regions = normalizeRegions(clean.regions);
-      out = { ...wl, ...clean, updatedAt: new Date().toISOString() };
+      out = { ...wl, ...clean, rev: (wl.rev ?? 0) + 1, updatedAt: new Date().toISOString() };
       this.lists.put(id, out);
     });
     return out;
@@ -172,6 +190,7 @@ export class WatchlistStore {
       this.lists.remove(id);
     });
     for (const { key } of this.hits.getRange({ start: [id], end: [`${id}\u0000`] })) await this.hits.remove(key);
+    for (const { key } of this.hitKeys.getRange({ start: [id], end: [`${id}\u0000`] })) await this.hitKeys.remove(key);
     return existed;
   }
 
@@ -204,7 +223,7 @@ export class WatchlistStore {
         }
         this.catalog(id, k).upsertInTxn({ id: rowId, ra: t.ra, dec: t.dec, data: { name: t.name, radiusArcsec: radius } });
       }
-      this.lists.put(id, { ...wl, targets: wl.targets + added, updatedAt: new Date().toISOString() });
+      this.lists.put(id, { ...wl, targets: wl.targets + added, rev: (wl.rev ?? 0) + 1, updatedAt: new Date().toISOString() });
     });
     return { added, updated };
   }
@@ -218,7 +237,7 @@ export class WatchlistStore {
       existed = true;
       this.catalog(id, old[0]).deleteInTxn(old[1]);
       this.names.remove([id, name]);
-      this.lists.put(id, { ...wl, targets: wl.targets - 1, updatedAt: new Date().toISOString() });
+      this.lists.put(id, { ...wl, targets: wl.targets - 1, rev: (wl.rev ?? 0) + 1, updatedAt: new Date().toISOString() });
     });
     return existed;
   }
@@ -285,7 +304,26 @@ export class WatchlistStore {
 
   /** Records hits (the stream calls this inside its own transaction). */
   recordHitInTxn(h: HitRecord): void {
-    this.hits.put([h.watchlist, h.recordedAt, h.alertId, h.target], h);
+    this.hits.put(hitKey(h, h.recordedAt), h);
+  }
+
+  /**
+   * Records a hit unless this (list, alert, target or region) already has one;
+   * must run inside a write transaction of env (the check and the write are
+   * then atomic, also against another stream process). Returns the hit as
+   * stored: the new one, or the one recorded first (its recordedAt), so a
+   * replay can re-publish exactly the same record.
+   */
+  recordHitOnceInTxn(h: HitRecord): { hit: HitRecord; recorded: boolean } {
+    const dk = h.kind === 'region' ? [h.watchlist, h.alertId, h.target, 'region'] : [h.watchlist, h.alertId, h.target];
+    const first = this.hitKeys.get(dk);
+    if (first !== undefined) {
+      const old = this.hits.get(hitKey(h, first));
+      if (old) return { hit: old, recorded: false };
+    }
+    this.hitKeys.put(dk, h.recordedAt);
+    this.hits.put(hitKey(h, h.recordedAt), h);
+    return { hit: h, recorded: true };
   }
 
   /** Hits recorded since an ISO time, oldest first, paged by an opaque cursor. */
