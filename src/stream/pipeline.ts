@@ -8,7 +8,15 @@ import { AlertDecoder, type DecoderOptions } from './decoding/decoder.js';
 import { Ingestor, type BatchOutcome, type IngestedAlert, type SourceMessage } from './ingest.js';
 import { DetectionParquet } from './parquet-out.js';
 import type { OutRecord, OutputSink } from './sinks/sink.js';
-import { StreamStore, type Counts } from './store.js';
+import { StreamStore, type Counts, type DetectionRecord } from './store.js';
+
+/** A stored detection as the 'detections' output stream carries it (snake_case, ids as strings). */
+export function detectionValue(d: DetectionRecord): Record<string, unknown> {
+  return {
+    alert_id: d.alertId, object_id: String(d.objectId), survey: d.survey, mjd: d.mjd, night: d.night, band: d.band, ra: d.ra, dec: d.dec,
+    mag: d.mag, mag_err: d.magErr, flux: d.flux, flux_err: d.fluxErr, is_diff_pos: d.isDiffPos, from: d.from, cutouts: d.cutouts,
+  };
+}
 
 export interface Enricher {
   /** Runs on the ingested alerts of a batch (after the ingest commit); returns extra outputs. */
@@ -86,7 +94,7 @@ export class StreamPipeline {
       objects.push({ key: String(o.id), value: { object_id: String(o.id), ra: o.ra, dec: o.dec, aliases: o.aliases, surveys: o.surveys, n_detections: o.nDetections, first_mjd: o.firstMjd, last_mjd: o.lastMjd, latest: o.latest } });
     }
     this.emit('objects', objects);
-    this.emit('detections', [...out.newDetections, ...out.republished].map((d) => ({ key: d.alertId, value: { ...d, object_id: String(d.objectId) } })));
+    this.emit('detections', [...out.newDetections, ...out.republished].map((d) => ({ key: d.alertId, value: detectionValue(d) })));
     const nondet: OutRecord[] = [];
     for (const a of out.ingested) {
       if (a.republish ? a.alert.nonDetections.length === 0 : a.status !== 'new' || a.nonDetectionsAdded === 0) continue;

@@ -60,7 +60,7 @@ describe('stream from files', () => {
     // Outputs: JSON lines with 64-bit ids as strings.
     const det = readFileSync(path.join(data, 'out', 'detections.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(det).toHaveLength(totals.detections);
-    expect(det.some((d) => d.alertId === '2475433850015010009')).toBe(true);
+    expect(det.some((d) => d.alert_id === '2475433850015010009')).toBe(true);
     await p.close();
   });
 
@@ -154,7 +154,7 @@ describe('stream from files', () => {
     const keys = (dir: string, stream: string, key: (v: Record<string, unknown>) => string) =>
       new Set(readFileSync(path.join(dir, 'out', `${stream}.jsonl`), 'utf8').split('\n').filter(Boolean).map((l) => key(JSON.parse(l))));
     const streams: Array<[string, (v: Record<string, unknown>) => string]> = [
-      ['objects', (v) => String(v.object_id)], ['detections', (v) => String(v.alertId)],
+      ['objects', (v) => String(v.object_id)], ['detections', (v) => String(v.alert_id)],
       ['nondetections', (v) => `${v.object_id}:${v.mjd}:${v.band}:${v.kind}`],
     ];
     for (const [stream, key] of streams) expect(keys(crashed, stream, key), stream).toEqual(keys(clean, stream, key));

@@ -9,7 +9,7 @@ import { streamName, toJson, type OutRecord, type OutputSink } from './sink.js';
 
 export class KafkaSink implements OutputSink {
   private readonly producer: Producer;
-  private readonly pending: Array<{ topic: string; messages: Array<{ key: string; value: Buffer | string; headers?: Record<string, string> }> }> = [];
+  private readonly pending: Array<{ stream: string; topic: string; records: readonly OutRecord[] }> = [];
   private connected: Promise<void>;
 
   constructor(brokers: string[], private readonly instance?: string, private readonly avro?: AvroOutputs, clientId = 'skyjoin-stream') {
@@ -20,24 +20,26 @@ export class KafkaSink implements OutputSink {
 
   write(stream: string, records: readonly OutRecord[]): void {
     if (records.length === 0) return;
-    const topic = streamName(stream, this.instance);
-    const encoded = this.avro?.encode(stream, records);
-    this.pending.push({
-      topic,
-      messages: records.map((r, i) => {
-        const headers: Record<string, string> = encoded
-          ? { 'content-type': 'application/avro', 'skyjoin-schema': this.avro!.schemaName(stream) }
-          : { 'content-type': 'application/json' };
-        return { key: r.key, value: encoded ? encoded[i] : toJson(r.value), headers };
-      }),
-    });
+    this.pending.push({ stream, topic: streamName(stream, this.instance), records: [...records] });
+  }
+
+  // Values are encoded here, not in write(): an Avro schema may first need
+  // registering (async), e.g. for a watch list created during the run.
+  private async messages(stream: string, records: readonly OutRecord[]): Promise<Array<{ key: string; value: Buffer | string; headers: Record<string, string> }>> {
+    if (!this.avro) return records.map((r) => ({ key: r.key, value: toJson(r.value), headers: { 'content-type': 'application/json' } }));
+    await this.avro.ready?.(stream);
+    const encoded = this.avro.encode(stream, records)!;
+    const headers = { 'content-type': 'application/avro', 'skyjoin-schema': this.avro.schemaName(stream) };
+    return records.map((r, i) => ({ key: r.key, value: encoded[i], headers }));
   }
 
   async flush(): Promise<void> {
     await this.connected;
     while (this.pending.length) {
       const batch = this.pending.splice(0, this.pending.length);
-      await this.producer.sendBatch({ topicMessages: batch, acks: -1 });
+      const topicMessages = [];
+      for (const p of batch) topicMessages.push({ topic: p.topic, messages: await this.messages(p.stream, p.records) });
+      await this.producer.sendBatch({ topicMessages, acks: -1 });
     }
   }
 
