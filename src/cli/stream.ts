@@ -1,32 +1,46 @@
 // skyjoin stream --from kafka://HOST:PORT/TOPIC[,TOPIC...] --group NAME [--data DIR] [--instance TAG]
+// skyjoin stream --from kafka://HOST:PORT --topic-pattern 'ztf_{date}_programid1' --night auto --group NAME
 // skyjoin stream --from file:PATH [--to dir:OUT | kafka://HOST:PORT] [--avro]
 // skyjoin stream status --data DIR [--instance TAG] --json
 
 import path from 'node:path';
+import { AvroFileOutputs, AvroKafkaEncoding } from '../stream/sinks/avro-out.js';
 import { DirSink } from '../stream/sinks/dir.js';
 import { KafkaSink } from '../stream/sinks/kafka.js';
 import type { OutputSink } from '../stream/sinks/sink.js';
-import { fileBatches } from '../stream/sources/file.js';
-import { KafkaSource } from '../stream/sources/kafka.js';
-import { StreamPipeline } from '../stream/pipeline.js';
+import { runStream, type StreamRunOptions } from '../stream/run.js';
 import { COUNTERS, StreamStore } from '../stream/store.js';
 import { numberFlag, optionalString, parse, requireString } from './args.js';
 import { defaultDataDir } from './data-dir.js';
 import { UsageError } from './errors.js';
 
 const USAGE = `usage: skyjoin stream --from kafka://HOST:PORT/TOPIC[,TOPIC...] --group NAME [options]
+       skyjoin stream --from kafka://HOST:PORT --topic-pattern 'ztf_{date}_programid1' --night auto --group NAME [options]
        skyjoin stream --from file:PATH [options]
        skyjoin stream status [--data DIR] [--instance TAG] [--json]
 options:
-  --data DIR              state: objects, history, archive, cutouts, Parquet (default $SKYJOIN_DATA or ~/.local/share/skyjoin)
+  --data DIR              state: objects, history, archive, cutouts, Parquet, and the watch lists that
+                          'skyjoin serve --data DIR' writes (default $SKYJOIN_DATA or ~/.local/share/skyjoin)
   --instance TAG          suffix for every topic, consumer group and store this run creates
   --to dir:OUT | kafka://HOST:PORT   where the output streams go (default: DATA/stream/out for files,
                           the source cluster for Kafka)
-  --lsst-schemas DIR      Rubin .avsc folder for Confluent-framed messages (default: catalogs' lsst schemas if present)
-  --schema-registry URL   Rubin schemas by id from a Confluent schema registry
+  --avro                  also write Avro: OUT/<stream>.avro container files (dir:), or Avro message
+                          values instead of JSON (kafka://), with the schemas in schemas/*.avsc
+  --lsst-schemas DIR      Rubin .avsc folder for Confluent-framed messages
+  --schema-registry URL   Rubin schemas by id; with --avro, output schemas are registered there too
   --match-radius-arcsec R object matching radius (default 1.5)
+  --catalogs DIR_OR_CONFIG   catalogs to annotate with (default: the shipped bsc5, openngc, gcvs)
+  --annotate FILE         per-catalog radius, mode (best|all), k, columns, ellipseScale (JSON)
+  --no-annotate / --no-watch   skip catalog annotation / watch-list checks
+  --metrics-port PORT     serve Prometheus metrics (per-catalog health) on 127.0.0.1:PORT/metrics
   --idle-exit SECONDS     Kafka: stop after this long without messages (default: run until SIGTERM)
-  --no-archive / --no-cutouts / --no-parquet   skip those stores`;
+  --no-archive / --no-cutouts / --no-parquet   skip those stores
+night conductor (with --topic-pattern):
+  --night auto|YYYYMMDD   which night's topic ({date}; auto: today's UTC date)
+  --poll-seconds S        how often to look for the topic (default 30)
+  --end-after HH:MM       UTC time of day after which the night may end (default 14:00)
+  --night-idle SECONDS    ... once idle this long (default 900); then drain, commit, report, exit
+  --max-wait SECONDS      give up waiting for the topic after this long (default: until the night's end)`;
 
 export function parseKafkaUrl(url: string, needTopics: boolean): { brokers: string[]; topics: string[] } {
   const m = /^kafka:\/\/([^/]+)(?:\/(.*))?$/.exec(url);
@@ -38,10 +52,12 @@ export function parseKafkaUrl(url: string, needTopics: boolean): { brokers: stri
   return { brokers, topics };
 }
 
-function sinkFor(to: string | undefined, defaultDir: string, brokers: string[] | null, instance: string | undefined): OutputSink {
-  if (!to) return brokers ? new KafkaSink(brokers, instance) : new DirSink(defaultDir, undefined);
-  if (to.startsWith('dir:')) return new DirSink(path.resolve(to.slice(4)), instance);
-  if (to.startsWith('kafka://')) return new KafkaSink(parseKafkaUrl(to, false).brokers, instance);
+async function sinkFor(to: string | undefined, defaultDir: string, brokers: string[] | null, instance: string | undefined, avro: boolean, registryUrl: string | undefined): Promise<OutputSink> {
+  const dir = (d: string) => new DirSink(d, instance, avro ? new AvroFileOutputs(d, { instance }) : undefined);
+  const kafka = async (b: string[]) => new KafkaSink(b, instance, avro ? await AvroKafkaEncoding.create({ instance, registryUrl }) : undefined);
+  if (!to) return brokers ? kafka(brokers) : dir(defaultDir);
+  if (to.startsWith('dir:')) return dir(path.resolve(to.slice(4)));
+  if (to.startsWith('kafka://')) return kafka(parseKafkaUrl(to, false).brokers);
   throw new UsageError(`--to must be dir:PATH or kafka://HOST:PORT, got '${to}'`);
 }
 
@@ -52,6 +68,9 @@ export async function streamCommand(argv: string[]): Promise<number> {
     instance: { type: 'string' }, 'lsst-schemas': { type: 'string' }, 'schema-registry': { type: 'string' },
     'match-radius-arcsec': { type: 'string' }, 'idle-exit': { type: 'string' }, avro: { type: 'boolean' },
     'no-archive': { type: 'boolean' }, 'no-cutouts': { type: 'boolean' }, 'no-parquet': { type: 'boolean' },
+    catalogs: { type: 'string' }, annotate: { type: 'string' }, 'no-annotate': { type: 'boolean' }, 'no-watch': { type: 'boolean' },
+    'metrics-port': { type: 'string' }, 'topic-pattern': { type: 'string' }, night: { type: 'string' },
+    'poll-seconds': { type: 'string' }, 'end-after': { type: 'string' }, 'night-idle': { type: 'string' }, 'max-wait': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   }, USAGE);
   if (values.help) { process.stdout.write(`${USAGE}\n`); return 0; }
@@ -60,51 +79,55 @@ export async function streamCommand(argv: string[]): Promise<number> {
   const instance = optionalString(values, 'instance');
   if (instance !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(instance)) throw new UsageError(`--instance must be 1-64 of [A-Za-z0-9_.-], got '${instance}'`);
   const radius = numberFlag(values, 'match-radius-arcsec', { min: 0.001, max: 3600, def: 1.5 }, USAGE);
-  const kafka = from.startsWith('kafka://') ? parseKafkaUrl(from, true) : null;
+  const pattern = optionalString(values, 'topic-pattern');
+  const kafka = from.startsWith('kafka://') ? parseKafkaUrl(from, !pattern) : null;
   if (!kafka && !from.startsWith('file:')) throw new UsageError(`--from must be kafka://HOST:PORT/TOPIC or file:PATH, got '${from}'`);
+  if (pattern && !kafka) throw new UsageError('--topic-pattern needs --from kafka://HOST:PORT');
+  if (pattern && kafka!.topics.length) throw new UsageError(`--topic-pattern names the topic: give --from kafka://HOST:PORT without topics, got '${from}'`);
+  const metricsPort = values['metrics-port'] === undefined ? undefined : numberFlag(values, 'metrics-port', { min: 0, max: 65535, integer: true }, USAGE);
   const storeDir = StreamStore.at(dataDir, instance).dir;
   await StreamStore.at(dataDir, instance).close();
-  const sink = sinkFor(optionalString(values, 'to'), path.join(storeDir, 'out'), kafka?.brokers ?? null, instance);
-  const pipeline = new StreamPipeline({
-    dataDir, instance, sink, matchRadiusArcsec: radius,
-    decoder: { lsstSchemas: optionalString(values, 'lsst-schemas'), schemaRegistryUrl: optionalString(values, 'schema-registry') },
-    archive: !values['no-archive'], cutouts: !values['no-cutouts'], parquet: !values['no-parquet'],
-  });
-  await pipeline.recover();
-  const log = (o: Record<string, unknown>) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...o })}\n`);
+
+  let source: StreamRunOptions['source'];
   if (!kafka) {
-    for (const batch of fileBatches(path.resolve(from.slice(5)))) await pipeline.handle(batch);
+    source = { kind: 'file', path: from.slice(5) };
+  } else if (pattern) {
+    source = {
+      kind: 'night', brokers: kafka.brokers, group: requireString(values, 'group', USAGE),
+      plan: {
+        pattern, night: optionalString(values, 'night') ?? 'auto',
+        pollMs: numberFlag(values, 'poll-seconds', { min: 0.05, max: 3600, def: 30 }, USAGE) * 1000,
+        endAfter: optionalString(values, 'end-after') ?? '14:00',
+        idleMs: numberFlag(values, 'night-idle', { min: 0.1, def: 900 }, USAGE) * 1000,
+        maxWaitMs: values['max-wait'] === undefined ? undefined : numberFlag(values, 'max-wait', { min: 0 }, USAGE) * 1000,
+      },
+    };
   } else {
-    const group = requireString(values, 'group', USAGE);
-    const idle = numberFlag(values, 'idle-exit', { min: 0.1, def: 0 }, USAGE);
-    const source = new KafkaSource({ brokers: kafka.brokers, topics: kafka.topics.map((t) => (instance ? `${t}` : t)), group: instance ? `${group}-${instance}` : group });
-    let last = Date.now();
-    let stopping = false;
-    const done = new Promise<void>((resolve) => {
-      const stop = async (why: string) => {
-        if (stopping) return;
-        stopping = true;
-        log({ msg: 'stopping', why });
-        await source.stop();
-        resolve();
-      };
-      process.once('SIGTERM', () => void stop('SIGTERM'));
-      process.once('SIGINT', () => void stop('SIGINT'));
-      if (idle > 0) {
-        const t = setInterval(() => { if (Date.now() - last > idle * 1000) { clearInterval(t); void stop(`idle ${idle} s`); } }, 200);
-      }
-    });
-    await source.start(async (msgs) => {
-      last = Date.now();
-      await pipeline.handle(msgs);
-      last = Date.now();
-    });
-    log({ msg: 'consuming', topics: kafka.topics, group });
-    await done;
+    source = {
+      kind: 'kafka', brokers: kafka.brokers, topics: kafka.topics, group: requireString(values, 'group', USAGE),
+      idleExitMs: numberFlag(values, 'idle-exit', { min: 0.1, def: 0 }, USAGE) * 1000,
+    };
   }
-  const report = pipeline.store.counts();
-  await pipeline.close();
-  process.stdout.write(`${JSON.stringify({ ...report.totals, outputs: pipeline.outputs, nights: report.nights }, null, 2)}\n`);
+  const registryUrl = optionalString(values, 'schema-registry');
+  const sink = await sinkFor(optionalString(values, 'to'), path.join(storeDir, 'out'), kafka?.brokers ?? null, instance, !!values.avro, registryUrl);
+  const log = (o: Record<string, unknown>) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...o })}\n`);
+  const abort = new AbortController();
+  const onSignal = (sig: string) => { log({ msg: 'signal', sig }); abort.abort(); };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  try {
+    const report = await runStream({
+      dataDir, instance, sink, matchRadiusArcsec: radius, source, log, stopSignal: abort.signal, metricsPort,
+      decoder: { lsstSchemas: optionalString(values, 'lsst-schemas'), schemaRegistryUrl: registryUrl },
+      archive: !values['no-archive'], cutouts: !values['no-cutouts'], parquet: !values['no-parquet'],
+      catalogs: optionalString(values, 'catalogs'), annotate: values['no-annotate'] ? false : optionalString(values, 'annotate'),
+      watch: !values['no-watch'],
+    });
+    process.stdout.write(`${JSON.stringify({ ...report.totals, outputs: report.outputs, run: report.run, enrichers: report.enrichers, ...(report.night ? { night: report.night, topic: report.topic, reportFile: report.reportFile } : {}), nights: report.nights }, null, 2)}\n`);
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
   return 0;
 }
 
