@@ -6,6 +6,7 @@ import { runCore } from './core.bench.js';
 import { runDecode } from './decode.bench.js';
 import { runIngest } from './ingest.bench.js';
 import { runService } from './service.bench.js';
+import { runStream } from './stream.bench.js';
 import { runZoneHeight } from './zone-height.bench.js';
 
 const SUITES: Record<string, () => Promise<unknown>> = {
@@ -15,6 +16,7 @@ const SUITES: Record<string, () => Promise<unknown>> = {
   service: () => runService(),
   ingest: () => runIngest(),
   decode: () => runDecode(),
+  stream: () => runStream(),
 };
 
 const wanted = process.argv.slice(2);

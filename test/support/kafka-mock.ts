@@ -31,7 +31,10 @@ export interface KafkaMock {
   stop(): Promise<void>;
 }
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+// test/support/ when run from the sources; dist/test/support/ when compiled with the benchmarks.
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const REPO_ROOT = [path.resolve(HERE, '../..'), path.resolve(HERE, '../../..')]
+  .find((d) => existsSync(path.join(d, 'tools/kafka-mock/launcher.c'))) ?? path.resolve(HERE, '../..');
 const SOURCE = path.join(REPO_ROOT, 'tools/kafka-mock/launcher.c');
 const CACHE_DIR = path.join(REPO_ROOT, 'node_modules/.cache/skyjoin');
 const CC_FLAGS = ['-O2', '-Wall'];

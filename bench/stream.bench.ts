@@ -1,0 +1,133 @@
+// The alert stream end to end (issue 5 speed): real ZTF alerts multiplied on
+// the sky by `replayAlerts` (fresh ids, so nothing is a duplicate) into the
+// librdkafka mock cluster on loopback, then `skyjoin stream` as TWO child
+// processes in one consumer group (the built CLI, `node bin/skyjoin.js`),
+// each with its own data folder (each process owns the objects of its sky
+// regions: partition = HEALPix region mod P).
+//   throughput: the whole backlog produced first, then alerts/s from the
+//     first message consumed to the last batch stored (both processes);
+//   latency: the consumers running, replay at --rate 1000; p50 / p99 from the
+//     Kafka message timestamp to committed storage, per process.
+// Run: `npm run bench -- stream` (compiles src and bench to dist first).
+//
+// The mock broker keeps at most 5 MB per partition (librdkafka's
+// rdkafka_mock.c, not configurable) and drops the oldest batches beyond that,
+// so the backlog is produced without cutouts, gzip-compressed in large
+// requests (the schema in every message then costs almost nothing), over 128
+// partitions with fine regions (order 10, 3.4'), and the low offsets are checked
+// afterwards: a dropped batch fails the run instead of flattering it.
+
+import { spawn } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Kafka, logLevel } from 'kafkajs';
+import { replayAlerts, type ReplayReport } from '../src/stream/replay/producer.js';
+import { startKafkaMock, type KafkaMock } from '../test/support/kafka-mock.js';
+import { report, type Row } from './lib/results.js';
+
+const DATA = path.resolve(process.env.SKYJOIN_SHARED_DATA ?? path.join(process.cwd(), '..', 'shared', 'data'));
+const ZTF = path.join(DATA, 'ztf', 'alerts');
+const TMP = path.join(process.env.SKYJOIN_BENCH_TMP ?? os.tmpdir(), 'skyjoin-bench-stream');
+const BIN = path.resolve('bin', 'skyjoin.js');
+const MULTIPLY = Number(process.env.SKYJOIN_BENCH_MULTIPLY ?? 196); // 14 x 14: 261 alerts -> 51,156
+const PARTITIONS = 128;
+// --idle-exit counts from the start as well: long enough for a 128-partition group to join (2 s was not).
+const IDLE_EXIT_S = 15;
+const LATENCY_RATE = 1000;
+const LATENCY_MESSAGES = 15_000;
+
+interface StreamReport {
+  received: number;
+  decoded: number;
+  deadLettered: number;
+  detections: number;
+  duplicatesSkipped: number;
+  objects: number;
+  run: { firstMessageAt: number; lastStoredAt: number; messages: number; latencyMs: { p50: number | null; p99: number | null; samples: number } };
+}
+
+interface Child {
+  done: Promise<StreamReport>;
+}
+
+function streamChild(bootstrap: string, topic: string, group: string, name: string, idleExitS = IDLE_EXIT_S): Child {
+  const data = path.join(TMP, `${group}-${name}`);
+  const args = [BIN, 'stream', '--from', `kafka://${bootstrap}/${topic}`, '--group', group, '--data', data,
+    '--to', `dir:${path.join(data, 'out')}`, '--idle-exit', String(idleExitS)];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  child.stdout.on('data', (c: Buffer) => { out += c; });
+  child.stderr.on('data', (c: Buffer) => { err += c; });
+  const done = new Promise<StreamReport>((resolve, reject) => {
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`skyjoin stream (${name}) exited with ${code}:\n${err.slice(-4000)}`));
+      try {
+        resolve(JSON.parse(out) as StreamReport);
+      } catch {
+        reject(new Error(`skyjoin stream (${name}) printed no report:\n${out.slice(-2000)}\n${err.slice(-2000)}`));
+      }
+    });
+  });
+  return { done };
+}
+
+/** Fails when the broker's retention dropped anything (low offset above 0). */
+async function checkRetention(mock: KafkaMock, topic: string): Promise<void> {
+  const admin = new Kafka({ clientId: 'bench', brokers: mock.bootstrap, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    const dropped = offsets.filter((o) => o.low !== '0');
+    if (dropped.length) throw new Error(`the mock broker dropped messages of ${topic} (retention 5 MB/partition): ${JSON.stringify(dropped)}`);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function runStream(): Promise<Row[]> {
+  rmSync(TMP, { recursive: true, force: true });
+  mkdirSync(TMP, { recursive: true });
+  const mock = await startKafkaMock({ topics: { alerts: PARTITIONS, 'alerts-rate': 4 } });
+  const bootstrap = mock.bootstrap.join(',');
+  const rows: Row[] = [];
+  const common = { brokers: mock.bootstrap, from: ZTF, stripCutouts: true, compression: 'gzip' as const };
+  try {
+    // 1. Backlog, then two consumers.
+    const produced: ReplayReport = await replayAlerts({ ...common, topic: 'alerts', multiply: MULTIPLY, partitions: PARTITIONS, regionOrder: 10, batchMessages: 8000, batchBytes: 512 * 2 ** 20 });
+    await checkRetention(mock, 'alerts');
+    rows.push({ measure: `replay: ${produced.alerts} real ZTF alerts x ${MULTIPLY} copies (no cutouts, gzip, ${PARTITIONS} partitions)`, value: Math.round(produced.rate), unit: 'messages/s', n: produced.messages, seconds: +produced.seconds.toFixed(2), note: `${(produced.bytes / produced.messages / 1024).toFixed(1)} kB/message before compression` });
+    const reports = await Promise.all([streamChild(bootstrap, 'alerts', 'bench', 'a'), streamChild(bootstrap, 'alerts', 'bench', 'b')].map((c) => c.done));
+    const received = reports.reduce((s, r) => s + r.received, 0);
+    const first = Math.min(...reports.filter((r) => r.run.firstMessageAt).map((r) => r.run.firstMessageAt));
+    const last = Math.max(...reports.map((r) => r.run.lastStoredAt));
+    const seconds = (last - first) / 1000;
+    rows.push({
+      measure: 'skyjoin stream, 2 processes in one group: first message consumed -> last batch stored', value: Math.round(received / seconds), unit: 'alerts/s', n: received, seconds: +seconds.toFixed(2),
+      note: `target >= 5,000; per process ${reports.map((r) => r.received).join(' + ')}; objects ${reports.map((r) => r.objects).join(' + ')}; duplicates ${reports.reduce((s, r) => s + r.duplicatesSkipped, 0)}; dead letters ${reports.reduce((s, r) => s + r.deadLettered, 0)}${received !== produced.messages ? `; PRODUCED ${produced.messages}` : ''}`,
+    });
+
+    // 2. Latency at a set rate, consumers already running.
+    // --idle-exit counts from start too: long enough to outlast the wait for both to join.
+    const live = [streamChild(bootstrap, 'alerts-rate', 'bench-rate', 'a', 15), streamChild(bootstrap, 'alerts-rate', 'bench-rate', 'b', 15)];
+    await sleep(8000); // both joined and assigned before the first message
+    const paced = await replayAlerts({ ...common, topic: 'alerts-rate', multiply: MULTIPLY, partitions: 4, rate: LATENCY_RATE, limit: LATENCY_MESSAGES });
+    const lr = await Promise.all(live.map((c) => c.done));
+    rows.push({ measure: `replay --rate ${LATENCY_RATE} (4 partitions)`, value: Math.round(paced.rate), unit: 'messages/s', n: paced.messages, seconds: +paced.seconds.toFixed(2), note: '' });
+    for (const [i, r] of lr.entries()) {
+      const l = r.run.latencyMs;
+      rows.push({ measure: `latency Kafka timestamp -> committed storage at ${LATENCY_RATE}/s, process ${'ab'[i]}: p50`, value: l.p50 ?? NaN, unit: 'ms', n: l.samples, seconds: '', note: '' });
+      rows.push({ measure: `latency Kafka timestamp -> committed storage at ${LATENCY_RATE}/s, process ${'ab'[i]}: p99`, value: l.p99 ?? NaN, unit: 'ms', n: l.samples, seconds: '', note: `received ${r.received}` });
+    }
+  } finally {
+    await mock.stop();
+  }
+  report('stream', `Alert stream end to end: real ZTF alerts multiplied, mock Kafka on loopback, 2 skyjoin stream processes`, rows);
+  rmSync(TMP, { recursive: true, force: true });
+  return rows;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await runStream();
