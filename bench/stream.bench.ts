@@ -52,10 +52,20 @@ interface Child {
   done: Promise<StreamReport>;
 }
 
-function streamChild(bootstrap: string, topic: string, group: string, name: string, idleExitS = IDLE_EXIT_S): Child {
+/** Issue 5 measures ingest alone; issue 6 adds annotation (3 catalogs) and 10,000 watch targets. */
+interface Setup {
+  label: string;
+  args: string[];
+  /** Prepares a child's data folder (watch lists) before it starts. */
+  prepare?: (dataDir: string) => Promise<void>;
+}
+
+const INGEST_ONLY: Setup = { label: 'ingest (decode, objects, history, storage)', args: ['--no-annotate', '--no-watch'] };
+
+function streamChild(bootstrap: string, topic: string, group: string, name: string, idleExitS = IDLE_EXIT_S, setup: Setup = INGEST_ONLY): Child {
   const data = path.join(TMP, `${group}-${name}`);
   const args = [BIN, 'stream', '--from', `kafka://${bootstrap}/${topic}`, '--group', group, '--data', data,
-    '--to', `dir:${path.join(data, 'out')}`, '--idle-exit', String(idleExitS)];
+    '--to', `dir:${path.join(data, 'out')}`, '--idle-exit', String(idleExitS), ...setup.args];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '', err = '';
   child.stdout.on('data', (c: Buffer) => { out += c; });
@@ -88,45 +98,101 @@ async function checkRetention(mock: KafkaMock, topic: string): Promise<void> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Issue 6's broker: annotation against Tycho-2 (1.87 M stars, 2"), OpenNGC
+ * (ellipses) and GCVS (5"), and 10,000 watch-list targets (2") placed on
+ * the replayed alerts' sky, half on real alert positions.
+ */
+async function brokerSetup(): Promise<Setup> {
+  const { buildCatalogFile } = await import('../src/catalog/build.js');
+  const { ensureShippedCatalogs } = await import('../src/catalog/shipped.js');
+  const { openStore } = await import('../src/service/app.js');
+  const { WatchlistStore } = await import('../src/watch/store.js');
+  const { AlertDecoder } = await import('../src/stream/decoding/decoder.js');
+  const { readFileSync, readdirSync, statSync, writeFileSync } = await import('node:fs');
+  const dir = path.join(TMP, 'catalogs');
+  await buildCatalogFile({ input: path.join(DATA, 'catalogs', 'tycho2_astrometrynet_index4107.csv.gz'), output: path.join(dir, 'tycho2.arrow'), name: 'tycho2', keep: ['vt_mag'], defaultRadiusArcsec: 2 });
+  const shipped = await ensureShippedCatalogs(dir);
+  const config = path.join(dir, 'catalogs.json');
+  const byName = new Map(shipped.map((b) => [b.definition.name, b]));
+  writeFileSync(config, JSON.stringify({
+    catalogs: [
+      { name: 'tycho2', path: 'tycho2.arrow', defaultRadiusArcsec: 2 },
+      { name: 'openngc', path: path.basename(byName.get('openngc')!.path), defaultRadiusArcsec: 60, ellipse: byName.get('openngc')!.definition.ellipse },
+      { name: 'gcvs', path: path.basename(byName.get('gcvs')!.path), defaultRadiusArcsec: 5 },
+    ],
+  }));
+  // Targets: every real alert position, then random points near them (the replayed copies spread 15 arcmin around each).
+  const dec = new AlertDecoder();
+  const pos: Array<[number, number]> = [];
+  const walk = (d: string): string[] => readdirSync(d).flatMap((f) => { const p = path.join(d, f); return statSync(p).isDirectory() ? walk(p) : f.endsWith('.avro') ? [p] : []; });
+  for (const f of walk(ZTF)) for (const a of await dec.decode(readFileSync(f))) pos.push([a.ra, a.dec]);
+  let seed = 12345;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const targets = Array.from({ length: 10_000 }, (_, i) => {
+    const [ra, d] = pos[i % pos.length];
+    const off = i < pos.length ? 0 : 0.25;
+    return { name: `t${i}`, ra: (ra + (rnd() - 0.5) * off / Math.max(0.1, Math.cos((d * Math.PI) / 180)) + 360) % 360, dec: Math.max(-90, Math.min(90, d + (rnd() - 0.5) * off)), radiusArcsec: 2 };
+  });
+  return {
+    label: 'broker: ingest + annotation (Tycho-2 1.87 M, OpenNGC ellipses, GCVS) + 10,000 watch targets',
+    args: ['--catalogs', config],
+    prepare: async (data) => {
+      const env = openStore(data);
+      const store = new WatchlistStore(env);
+      const wl = await store.create('bench', { name: 'bench targets', defaultRadiusArcsec: 2 });
+      await store.upsertTargets(wl.id, targets);
+      await env.close();
+    },
+  };
+}
+
 export async function runStream(): Promise<Row[]> {
   rmSync(TMP, { recursive: true, force: true });
   mkdirSync(TMP, { recursive: true });
+  const rows = [...await runSetup(INGEST_ONLY, 'ingest', 5000), ...await runSetup(await brokerSetup(), 'broker', 4000)];
+  report('stream', `Alert stream end to end: real ZTF alerts multiplied, mock Kafka on loopback, 2 skyjoin stream processes`, rows);
+  rmSync(TMP, { recursive: true, force: true });
+  return rows;
+}
+
+async function runSetup(setup: Setup, tag: string, target: number): Promise<Row[]> {
   const mock = await startKafkaMock({ topics: { alerts: PARTITIONS, 'alerts-rate': 4 } });
   const bootstrap = mock.bootstrap.join(',');
   const rows: Row[] = [];
+  const child = (topic: string, group: string, name: string, idle?: number) => streamChild(bootstrap, topic, `${tag}-${group}`, name, idle, setup);
+  for (const g of ['bench', 'bench-rate']) for (const n of ['a', 'b']) await setup.prepare?.(path.join(TMP, `${tag}-${g}-${n}`));
   const common = { brokers: mock.bootstrap, from: ZTF, stripCutouts: true, compression: 'gzip' as const };
   try {
     // 1. Backlog, then two consumers.
     const produced: ReplayReport = await replayAlerts({ ...common, topic: 'alerts', multiply: MULTIPLY, partitions: PARTITIONS, regionOrder: 10, batchMessages: 8000, batchBytes: 512 * 2 ** 20 });
     await checkRetention(mock, 'alerts');
-    rows.push({ measure: `replay: ${produced.alerts} real ZTF alerts x ${MULTIPLY} copies (no cutouts, gzip, ${PARTITIONS} partitions)`, value: Math.round(produced.rate), unit: 'messages/s', n: produced.messages, seconds: +produced.seconds.toFixed(2), note: `${(produced.bytes / produced.messages / 1024).toFixed(1)} kB/message before compression` });
-    const reports = await Promise.all([streamChild(bootstrap, 'alerts', 'bench', 'a'), streamChild(bootstrap, 'alerts', 'bench', 'b')].map((c) => c.done));
+    rows.push({ measure: `${tag}: replay: ${produced.alerts} real ZTF alerts x ${MULTIPLY} copies (no cutouts, gzip, ${PARTITIONS} partitions)`, value: Math.round(produced.rate), unit: 'messages/s', n: produced.messages, seconds: +produced.seconds.toFixed(2), note: `${(produced.bytes / produced.messages / 1024).toFixed(1)} kB/message before compression` });
+    const reports = await Promise.all([child('alerts', 'bench', 'a'), child('alerts', 'bench', 'b')].map((c) => c.done));
     const received = reports.reduce((s, r) => s + r.received, 0);
     const first = Math.min(...reports.filter((r) => r.run.firstMessageAt).map((r) => r.run.firstMessageAt));
     const last = Math.max(...reports.map((r) => r.run.lastStoredAt));
     const seconds = (last - first) / 1000;
     rows.push({
-      measure: 'skyjoin stream, 2 processes in one group: first message consumed -> last batch stored', value: Math.round(received / seconds), unit: 'alerts/s', n: received, seconds: +seconds.toFixed(2),
-      note: `target >= 5,000; per process ${reports.map((r) => r.received).join(' + ')}; objects ${reports.map((r) => r.objects).join(' + ')}; duplicates ${reports.reduce((s, r) => s + r.duplicatesSkipped, 0)}; dead letters ${reports.reduce((s, r) => s + r.deadLettered, 0)}${received !== produced.messages ? `; PRODUCED ${produced.messages}` : ''}`,
+      measure: `${setup.label}, 2 processes in one group: first message consumed -> last batch stored`, value: Math.round(received / seconds), unit: 'alerts/s', n: received, seconds: +seconds.toFixed(2),
+      note: `target >= ${target.toLocaleString('en')}; per process ${reports.map((r) => r.received).join(' + ')}; objects ${reports.map((r) => r.objects).join(' + ')}; duplicates ${reports.reduce((s, r) => s + r.duplicatesSkipped, 0)}; dead letters ${reports.reduce((s, r) => s + r.deadLettered, 0)}${received !== produced.messages ? `; PRODUCED ${produced.messages}` : ''}`,
     });
 
     // 2. Latency at a set rate, consumers already running.
     // --idle-exit counts from start too: long enough to outlast the wait for both to join.
-    const live = [streamChild(bootstrap, 'alerts-rate', 'bench-rate', 'a', 15), streamChild(bootstrap, 'alerts-rate', 'bench-rate', 'b', 15)];
+    const live = [child('alerts-rate', 'bench-rate', 'a', 15), child('alerts-rate', 'bench-rate', 'b', 15)];
     await sleep(8000); // both joined and assigned before the first message
     const paced = await replayAlerts({ ...common, topic: 'alerts-rate', multiply: MULTIPLY, partitions: 4, rate: LATENCY_RATE, limit: LATENCY_MESSAGES });
     const lr = await Promise.all(live.map((c) => c.done));
-    rows.push({ measure: `replay --rate ${LATENCY_RATE} (4 partitions)`, value: Math.round(paced.rate), unit: 'messages/s', n: paced.messages, seconds: +paced.seconds.toFixed(2), note: '' });
+    rows.push({ measure: `${tag}: replay --rate ${LATENCY_RATE} (4 partitions)`, value: Math.round(paced.rate), unit: 'messages/s', n: paced.messages, seconds: +paced.seconds.toFixed(2), note: '' });
     for (const [i, r] of lr.entries()) {
       const l = r.run.latencyMs;
-      rows.push({ measure: `latency Kafka timestamp -> committed storage at ${LATENCY_RATE}/s, process ${'ab'[i]}: p50`, value: l.p50 ?? NaN, unit: 'ms', n: l.samples, seconds: '', note: '' });
-      rows.push({ measure: `latency Kafka timestamp -> committed storage at ${LATENCY_RATE}/s, process ${'ab'[i]}: p99`, value: l.p99 ?? NaN, unit: 'ms', n: l.samples, seconds: '', note: `received ${r.received}` });
+      rows.push({ measure: `${tag}: latency Kafka timestamp -> committed storage and outputs at ${LATENCY_RATE}/s, process ${'ab'[i]}: p50`, value: l.p50 ?? NaN, unit: 'ms', n: l.samples, seconds: '', note: '' });
+      rows.push({ measure: `${tag}: latency Kafka timestamp -> committed storage and outputs at ${LATENCY_RATE}/s, process ${'ab'[i]}: p99`, value: l.p99 ?? NaN, unit: 'ms', n: l.samples, seconds: '', note: `received ${r.received}` });
     }
   } finally {
     await mock.stop();
   }
-  report('stream', `Alert stream end to end: real ZTF alerts multiplied, mock Kafka on loopback, 2 skyjoin stream processes`, rows);
-  rmSync(TMP, { recursive: true, force: true });
   return rows;
 }
 

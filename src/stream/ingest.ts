@@ -274,8 +274,11 @@ export class Ingestor {
     let detectionsAdded = 0;
     const addDetection = (d: Detection, from: 'alert' | 'history', cutouts?: Record<string, string>): void => {
       const k = d.alertId.toString();
-      const old = s.detections.get(k);
-      if (old && (old.from === 'alert' || from === 'history')) return;
+      // History entries mostly repeat what earlier alerts brought: an existence
+      // check skips decoding the stored record.
+      if (from === 'history' && s.detections.doesExist(k)) return;
+      const old = from === 'history' ? undefined : s.detections.get(k);
+      if (old && old.from === 'alert') return;
       const rec: DetectionRecord = {
         alertId: k, objectId: obj.id, survey: a.survey, mjd: d.mjd, night: a.night, band: d.band, ra: d.ra, dec: d.dec,
         mag: d.mag, magErr: d.magErr, flux: d.flux, fluxErr: d.fluxErr, isDiffPos: d.isDiffPos, from, cutouts,
@@ -300,7 +303,7 @@ export class Ingestor {
     for (const n of a.nonDetections) {
       if (!Number.isFinite(n.mjd)) continue;
       const k = [obj.id, n.mjd, n.band, n.kind];
-      if (s.nondet.get(k)) continue;
+      if (s.nondet.doesExist(k)) continue;
       s.nondet.put(k, { objectId: obj.id, survey: a.survey, mjd: n.mjd, band: n.band, kind: n.kind, limitingMag: n.limitingMag, flux: n.flux, fluxErr: n.fluxErr });
       nonDetectionsAdded++;
     }

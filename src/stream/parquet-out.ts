@@ -1,9 +1,10 @@
 // A flat Parquet table of detections per night (DATA/parquet/NIGHT/part-*.parquet)
-// for DuckDB or Spark. Parts are written after their batch commits; the batch
-// leaves a marker in its transaction, removed once the part is on disk, so a
-// part lost to a crash is rewritten from the store at the next start.
+// for DuckDB or Spark. Parts gather the rows of many batches and are written
+// after those batches commit; each batch leaves a marker in its transaction,
+// removed once its part is on disk, so a part lost to a crash is rewritten
+// from the store at the next start.
 
-import { mkdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { writeParquetTable } from '../catalog/parquet.js';
 import type { DetectionRecord, StreamStore } from './store.js';
@@ -34,9 +35,28 @@ function table(rows: DetectionRecord[]) {
   };
 }
 
+export interface ParquetPartOptions {
+  /** Write a part once this many detections are buffered (default 100,000)... */
+  rowsPerPart?: number;
+  /** ... or when the oldest buffered batch is this old at the next batch (ms, default 60,000). */
+  maxAgeMs?: number;
+}
+
 export class DetectionParquet {
   private seq = 0;
-  constructor(readonly root: string, private readonly store: StreamStore) {}
+  // Batches are buffered into parts of many rows: a part per batch would
+  // cost more to write than the batch to ingest, and litter the night with
+  // tiny files. Each buffered batch keeps its marker until its part is on disk.
+  private buffered: DetectionRecord[] = [];
+  private bufferedIds: string[] = [];
+  private oldest = 0;
+  private readonly rowsPerPart: number;
+  private readonly maxAgeMs: number;
+
+  constructor(readonly root: string, private readonly store: StreamStore, opts: ParquetPartOptions = {}) {
+    this.rowsPerPart = opts.rowsPerPart ?? 100_000;
+    this.maxAgeMs = opts.maxAgeMs ?? 60_000;
+  }
 
   /** A batch id, unique across restarts and processes. */
   newBatchId(): string {
@@ -48,19 +68,45 @@ export class DetectionParquet {
     if (rows.length) this.store.progress.put(['parquet-pending', batchId], rows.map((r) => r.alertId));
   }
 
-  /** After the commit: write the parts (one per night) and clear the marker. */
+  /** After the commit: buffers the batch's rows; writes the parts when enough have gathered. */
   async write(batchId: string, rows: DetectionRecord[]): Promise<void> {
-    if (rows.length === 0) return;
+    if (rows.length > 0) {
+      if (this.bufferedIds.length === 0) this.oldest = Date.now();
+      for (const r of rows) this.buffered.push(r);
+      this.bufferedIds.push(batchId);
+    }
+    if (this.buffered.length >= this.rowsPerPart || (this.bufferedIds.length > 0 && Date.now() - this.oldest >= this.maxAgeMs)) await this.flush();
+  }
+
+  /** Writes the buffered rows as parts (one per night) and clears their batches' markers. */
+  async flush(): Promise<void> {
+    if (this.bufferedIds.length === 0) return;
+    const rows = this.buffered, ids = this.bufferedIds;
+    this.buffered = [];
+    this.bufferedIds = [];
+    this.writeParts(ids[0], rows);
+    // One transaction: either every batch of the part is done, or recovery
+    // finds them all pending, deletes the part (named after the first) and
+    // rewrites each batch.
+    this.store.env.transactionSync(() => {
+      for (const id of ids) this.store.progress.removeSync(['parquet-pending', id]);
+    });
+  }
+
+  private writeParts(partId: string, rows: DetectionRecord[]): void {
     const byNight = new Map<string, DetectionRecord[]>();
-    for (const r of rows) byNight.set(r.night, [...(byNight.get(r.night) ?? []), r]);
+    for (const r of rows) {
+      const g = byNight.get(r.night);
+      if (g) g.push(r);
+      else byNight.set(r.night, [r]);
+    }
     for (const [night, part] of byNight) {
       const dir = path.join(this.root, night);
       mkdirSync(dir, { recursive: true });
-      const file = path.join(dir, `part-${batchId}.parquet`);
+      const file = path.join(dir, `part-${partId}.parquet`);
       writeParquetTable(`${file}.tmp`, table(part));
       renameSync(`${file}.tmp`, file);
     }
-    await this.store.progress.remove(['parquet-pending', batchId]);
   }
 
   /** Rewrites the parts of batches that committed but whose parts were not written. */
@@ -68,7 +114,11 @@ export class DetectionParquet {
     let n = 0;
     for (const { key, value } of this.store.progress.getRange({ start: ['parquet-pending'], end: ['parquet-pending\u0000'] })) {
       const rows = (value as string[]).map((id) => this.store.detections.get(id)).filter((r): r is DetectionRecord => r !== undefined);
-      await this.write((key as string[])[1], rows);
+      const id = (key as string[])[1];
+      // A part holding this batch with others was named after the first of them.
+      if (existsSync(this.root)) for (const night of readdirSync(this.root)) rmSync(path.join(this.root, night, `part-${id}.parquet`), { force: true });
+      this.writeParts(id, rows);
+      await this.store.progress.remove(key as string[]);
       n++;
     }
     return n;

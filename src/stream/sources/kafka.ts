@@ -18,6 +18,8 @@ export interface KafkaSourceOptions {
   clientId?: string;
   /** Called when the consumer crashes and kafkajs gives up retrying. */
   onCrash?: (err: Error) => void;
+  /** Partitions fetched and handed over at once (default 16); their messages share one handler call. */
+  partitionsConsumedConcurrently?: number;
 }
 
 export type BatchHandler = (messages: SourceMessage[]) => Promise<void>;
@@ -25,6 +27,13 @@ export type BatchHandler = (messages: SourceMessage[]) => Promise<void>;
 export class KafkaSource {
   readonly consumer: Consumer;
   private readonly kafka: Kafka;
+  // Group commit: kafkajs hands over one partition per eachBatch call, and a
+  // topic spread over many partitions would then cost one store transaction
+  // (and fsync) per partition's few messages. Concurrent calls queue their
+  // messages here; one handler call takes everything queued, and each call
+  // resolves (and commits its offsets) only after that handler call is done.
+  private queue: Array<{ msgs: SourceMessage[]; done: (err?: unknown) => void }> = [];
+  private draining = false;
 
   constructor(readonly opts: KafkaSourceOptions) {
     this.kafka = new Kafka({
@@ -43,6 +52,27 @@ export class KafkaSource {
     return this.kafka.admin();
   }
 
+  private submit(handle: BatchHandler, msgs: SourceMessage[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ msgs, done: (err) => (err === undefined ? resolve() : reject(err)) });
+      if (this.draining) return;
+      this.draining = true;
+      // setImmediate lets the other partitions' calls of this fetch queue up first.
+      setImmediate(async () => {
+        while (this.queue.length) {
+          const jobs = this.queue.splice(0);
+          try {
+            await handle(jobs.length === 1 ? jobs[0].msgs : jobs.flatMap((j) => j.msgs));
+            for (const j of jobs) j.done();
+          } catch (err) {
+            for (const j of jobs) j.done(err ?? new Error('batch handler failed'));
+          }
+        }
+        this.draining = false;
+      });
+    });
+  }
+
   async start(handle: BatchHandler): Promise<void> {
     const c = this.consumer;
     if (this.opts.onCrash) c.on(c.events.CRASH, (e) => { if (!e.payload.restart) this.opts.onCrash!(e.payload.error); });
@@ -51,12 +81,13 @@ export class KafkaSource {
     const max = this.opts.maxBatch ?? 1000;
     await c.run({
       autoCommit: false,
+      partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently ?? 16,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload) => {
         const msgs = batch.messages;
         for (let i = 0; i < msgs.length && isRunning() && !isStale(); i += max) {
           const part = msgs.slice(i, i + max);
-          await handle(part.map((m) => ({
+          await this.submit(handle, part.map((m) => ({
             topic: batch.topic, partition: batch.partition, offset: BigInt(m.offset), value: m.value ?? new Uint8Array(0),
             timestamp: Number(m.timestamp), origin: `${batch.topic}/${batch.partition}@${m.offset}`,
           })));
