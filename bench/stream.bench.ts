@@ -111,6 +111,7 @@ async function brokerSetup(): Promise<Setup> {
   const { AlertDecoder } = await import('../src/stream/decoding/decoder.js');
   const { readFileSync, readdirSync, statSync, writeFileSync } = await import('node:fs');
   const dir = path.join(TMP, 'catalogs');
+  mkdirSync(dir, { recursive: true });
   await buildCatalogFile({ input: path.join(DATA, 'catalogs', 'tycho2_astrometrynet_index4107.csv.gz'), output: path.join(dir, 'tycho2.arrow'), name: 'tycho2', keep: ['vt_mag'], defaultRadiusArcsec: 2 });
   const shipped = await ensureShippedCatalogs(dir);
   const config = path.join(dir, 'catalogs.json');
@@ -150,7 +151,11 @@ async function brokerSetup(): Promise<Setup> {
 export async function runStream(): Promise<Row[]> {
   rmSync(TMP, { recursive: true, force: true });
   mkdirSync(TMP, { recursive: true });
-  const rows = [...await runSetup(INGEST_ONLY, 'ingest', 5000), ...await runSetup(await brokerSetup(), 'broker', 4000)];
+  // SKYJOIN_BENCH_STREAM=ingest|broker runs one of the two.
+  const only = process.env.SKYJOIN_BENCH_STREAM;
+  const rows: Row[] = [];
+  if (only !== 'broker') rows.push(...await runSetup(INGEST_ONLY, 'ingest', 5000));
+  if (only !== 'ingest') rows.push(...await runSetup(await brokerSetup(), 'broker', 4000));
   report('stream', `Alert stream end to end: real ZTF alerts multiplied, mock Kafka on loopback, 2 skyjoin stream processes`, rows);
   rmSync(TMP, { recursive: true, force: true });
   return rows;
@@ -193,6 +198,7 @@ async function runSetup(setup: Setup, tag: string, target: number): Promise<Row[
   } finally {
     await mock.stop();
   }
+  for (const r of rows) process.stderr.write(`${JSON.stringify(r)}\n`);
   return rows;
 }
 

@@ -18,7 +18,8 @@ function table(rows: DetectionRecord[]) {
   return {
     length: rows.length,
     columns: [
-      { name: 'alert_id', type: 'utf8' as const, values: rows.map((r) => r.alertId) },
+      // ZTF candid and Rubin diaSourceId are signed 64-bit in their schemas: int64 is exact, and half the cost of text.
+      { name: 'alert_id', type: 'int64' as const, values: BigInt64Array.from(rows, (r) => BigInt(r.alertId)) },
       { name: 'object_id', type: 'int64' as const, values: BigInt64Array.from(rows, (r) => BigInt(r.objectId)) },
       { name: 'survey', type: 'utf8' as const, values: rows.map((r) => r.survey) },
       { name: 'night', type: 'utf8' as const, values: rows.map((r) => r.night) },

@@ -159,6 +159,10 @@ async function consume(
 ): Promise<void> {
   const source = new KafkaSource({ brokers, topics, group: o.instance ? `${group}-${o.instance}` : group, ...o.consumer });
   let last = Date.now();
+  // Idle counts from joining the group: a large group can take longer to
+  // join than the idle time, and must not look idle before it has started.
+  let joined = false;
+  source.consumer.on(source.consumer.events.GROUP_JOIN, () => { joined = true; last = Date.now(); });
   let busy = false;
   let stopping: Promise<void> | null = null;
   const stop = (why: string): Promise<void> => {
@@ -187,7 +191,7 @@ async function consume(
       const t = setInterval(() => {
         const now = Date.now();
         const over = Number.isFinite(w.endAt) ? nightOver(now, last, w.endAt, w.idleMs) : now - last >= w.idleMs;
-        if (!busy && over) {
+        if (joined && !busy && over) {
           clearInterval(t);
           void stop(Number.isFinite(w.endAt) ? `night over: idle ${w.idleMs / 1000} s after ${new Date(w.endAt).toISOString()}` : `idle ${w.idleMs / 1000} s`).then(resolve);
         }
