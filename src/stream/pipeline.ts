@@ -59,7 +59,7 @@ export class StreamPipeline {
     const root = this.store.dir;
     this.archive = opts.archive === false ? null : new AlertArchive(path.join(root, 'archive'), this.store);
     this.parquet = opts.parquet === false ? null : new DetectionParquet(path.join(root, 'parquet'), this.store);
-    this.ingestor = new Ingestor(this.store, new AlertDecoder(opts.decoder), {
+    this.ingestor = new Ingestor(this.store, new AlertDecoder({ skim: true, ...opts.decoder }), {
       matchRadiusArcsec: opts.matchRadiusArcsec,
       cutoutDir: opts.cutouts === false ? undefined : path.join(root, 'cutouts'),
       archive: this.archive ?? undefined,

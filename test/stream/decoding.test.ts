@@ -16,6 +16,25 @@ async function decodeFile(rel: string): Promise<Alert[]> {
 }
 
 describe('ZTF alerts (schemas 3.0 to 4.02)', () => {
+  it('skimming (the pipeline reads only the fields it uses) gives the same alerts, raw bytes and histories', async () => {
+    const full = new AlertDecoder(), skim = new AlertDecoder({ skim: true });
+    const files = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(d, e.name)) : e.name.endsWith('.avro') ? [path.join(d, e.name)] : []));
+    const all = files(ZTF);
+    expect(all.length).toBe(259);
+    for (const f of all) {
+      const bytes = readFileSync(f);
+      const a = await full.decodeWithRaw(bytes), b = await skim.decodeWithRaw(bytes);
+      expect(b.length).toBe(a.length);
+      for (let i = 0; i < a.length; i++) {
+        expect({ ...b[i].alert, candidate: {} }, f).toEqual({ ...a[i].alert, candidate: {} });
+        expect(Buffer.from(b[i].raw).equals(Buffer.from(a[i].raw))).toBe(true);
+        // What is kept of the candidate is exactly what was decoded in full.
+        for (const [k, v] of Object.entries(b[i].alert.candidate)) expect(v, k).toEqual(a[i].alert.candidate[k]);
+        expect(Object.keys(b[i].alert.candidate).length).toBeLessThan(15);
+      }
+    }
+  });
+
   it('every packet decodes and agrees with alerts_index.csv, ids exact', async () => {
     const index = readCsv(path.join(SHARED_DATA, 'ztf', 'alerts_index.csv'));
     expect(index).toHaveLength(261);

@@ -63,6 +63,11 @@ export function dropBadDefaults(schema: Schema): Schema {
 
 const cache = new Map<string, avro.Type>();
 
+/** A type for a schema object, with skyjoin's long and guarded-array handling (not cached). */
+export function typeWithHooks(schema: unknown): avro.Type {
+  return avro.Type.forSchema(dropBadDefaults(schema) as avro.Schema, { registry: { long: BIGINT_LONG }, wrapUnions: false, typeHook } as never);
+}
+
 /** The parsed type of a schema given as JSON text (cached by text). */
 export function typeOf(schemaText: string, registry?: Record<string, avro.Type>): avro.Type {
   const hit = cache.get(schemaText);

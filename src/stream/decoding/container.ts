@@ -6,6 +6,7 @@
 import { inflateRawSync } from 'node:zlib';
 import type avro from 'avsc';
 import { typeOf } from './avro-types.js';
+import { skimOf } from './skim.js';
 import { DecodeError } from './errors.js';
 
 const MAGIC = [0x4f, 0x62, 0x6a, 0x01];
@@ -71,7 +72,7 @@ export function readHeader(b: Uint8Array): ContainerHeader {
 }
 
 /** Every record of a container file, decoded with its (cached) writer type. */
-export function readContainer(bytes: Uint8Array): { header: ContainerHeader; type: avro.Type; records: unknown[]; raws: Uint8Array[] } {
+export function readContainer(bytes: Uint8Array, opts: { skim?: boolean } = {}): { header: ContainerHeader; type: avro.Type; records: unknown[]; raws: Uint8Array[] } {
   const b = bytes;
   const header = readHeader(b);
   if (header.codec !== 'null' && header.codec !== 'deflate') {
@@ -83,6 +84,8 @@ export function readContainer(bytes: Uint8Array): { header: ContainerHeader; typ
   } catch (err) {
     throw new DecodeError('bad-schema', `container schema does not parse: ${(err as Error).message}`);
   }
+  // Skimming (ZTF): only the fields the pipeline reads become properties.
+  const skim = opts.skim ? skimOf(header.schemaText) : null;
   const records: unknown[] = [];
   // Each record's own Avro bytes, unchanged: what the archive appends.
   const raws: Uint8Array[] = [];
@@ -104,7 +107,7 @@ export function readContainer(bytes: Uint8Array): { header: ContainerHeader; typ
     for (let i = 0; i < count; i++) {
       let r: { value: unknown; offset: number };
       try {
-        r = type.decode(data, off) as { value: unknown; offset: number };
+        r = (skim ? skim.type.decode(data, off, skim.resolver) : type.decode(data, off)) as { value: unknown; offset: number };
       } catch (err) {
         throw new DecodeError('bad-record', `record ${i} does not decode: ${(err as Error).message}`);
       }

@@ -23,6 +23,11 @@ export interface DecoderOptions {
   lsstSchemas?: string;
   /** A Confluent schema registry, e.g. http://localhost:8081. */
   schemaRegistryUrl?: string;
+  /**
+   * Read only what the pipeline uses of ZTF packets (Alert.candidate then holds
+   * those fields alone; histories and photometry are complete). Default false.
+   */
+  skim?: boolean;
 }
 
 interface WireSchema {
@@ -129,7 +134,10 @@ export class AlertDecoder {
   private readonly folder: SchemaFolder | null;
   private readonly registry: SchemaRegistry | null;
 
+  private readonly skim: boolean;
+
   constructor(opts: DecoderOptions = {}) {
+    this.skim = opts.skim ?? false;
     this.folder = opts.lsstSchemas ? new SchemaFolder(opts.lsstSchemas) : null;
     this.registry = opts.schemaRegistryUrl ? new SchemaRegistry(opts.schemaRegistryUrl) : null;
   }
@@ -143,7 +151,7 @@ export class AlertDecoder {
   async decodeWithRaw(message: Uint8Array): Promise<DecodedAlert[]> {
     if (!message || message.length === 0) throw new DecodeError('empty-message', 'message is empty');
     if (isContainer(message)) {
-      const { header, records, raws } = readContainer(message);
+      const { header, records, raws } = readContainer(message, { skim: this.skim });
       return records.map((r, i) => ({ alert: normalize(r as Record<string, unknown>, header.schemaText, null), raw: raws[i], schemaText: header.schemaText }));
     }
     if (message[0] === 0 && message.length >= 5) {
