@@ -34,6 +34,8 @@ options:
   --no-annotate / --no-watch   skip catalog annotation / watch-list checks
   --metrics-port PORT     serve Prometheus metrics (per-catalog health) on 127.0.0.1:PORT/metrics
   --idle-exit SECONDS     Kafka: stop after this long without messages (default: run until SIGTERM)
+  --session-timeout S     Kafka consumer-group session timeout (default 30): how soon a dead member's
+                          partitions move to the others, and how long a rebalance may wait
   --no-archive / --no-cutouts / --no-parquet   skip those stores
 night conductor (with --topic-pattern):
   --night auto|YYYYMMDD   which night's topic ({date}; auto: today's UTC date)
@@ -69,7 +71,7 @@ export async function streamCommand(argv: string[]): Promise<number> {
     'match-radius-arcsec': { type: 'string' }, 'idle-exit': { type: 'string' }, avro: { type: 'boolean' },
     'no-archive': { type: 'boolean' }, 'no-cutouts': { type: 'boolean' }, 'no-parquet': { type: 'boolean' },
     catalogs: { type: 'string' }, annotate: { type: 'string' }, 'no-annotate': { type: 'boolean' }, 'no-watch': { type: 'boolean' },
-    'metrics-port': { type: 'string' }, 'topic-pattern': { type: 'string' }, night: { type: 'string' },
+    'metrics-port': { type: 'string' }, 'session-timeout': { type: 'string' }, 'topic-pattern': { type: 'string' }, night: { type: 'string' },
     'poll-seconds': { type: 'string' }, 'end-after': { type: 'string' }, 'night-idle': { type: 'string' }, 'max-wait': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   }, USAGE);
@@ -108,6 +110,8 @@ export async function streamCommand(argv: string[]): Promise<number> {
       idleExitMs: numberFlag(values, 'idle-exit', { min: 0.1, def: 0 }, USAGE) * 1000,
     };
   }
+  const sessionS = numberFlag(values, 'session-timeout', { min: 1, max: 3600, def: 30 }, USAGE);
+  const consumer = { sessionTimeout: sessionS * 1000, heartbeatInterval: Math.min(3000, (sessionS * 1000) / 10) };
   const registryUrl = optionalString(values, 'schema-registry');
   const sink = await sinkFor(optionalString(values, 'to'), path.join(storeDir, 'out'), kafka?.brokers ?? null, instance, !!values.avro, registryUrl);
   const log = (o: Record<string, unknown>) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...o })}\n`);
@@ -117,7 +121,7 @@ export async function streamCommand(argv: string[]): Promise<number> {
   process.once('SIGINT', onSignal);
   try {
     const report = await runStream({
-      dataDir, instance, sink, matchRadiusArcsec: radius, source, log, stopSignal: abort.signal, metricsPort,
+      dataDir, instance, sink, matchRadiusArcsec: radius, source, log, stopSignal: abort.signal, metricsPort, consumer,
       decoder: { lsstSchemas: optionalString(values, 'lsst-schemas'), schemaRegistryUrl: registryUrl },
       archive: !values['no-archive'], cutouts: !values['no-cutouts'], parquet: !values['no-parquet'],
       catalogs: optionalString(values, 'catalogs'), annotate: values['no-annotate'] ? false : optionalString(values, 'annotate'),
