@@ -4,7 +4,7 @@
 // start, files are cut back to it, so a crash between an append and its
 // commit never leaves a record twice.
 
-import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, writeSync, writevSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { StreamStore } from './store.js';
@@ -93,12 +93,26 @@ export class AlertArchive {
         writeSync(fd, head, 0, head.length, 0);
         state = { file: rel, committed: head.length, sync: sync.toString('hex') };
       }
-      const body = Buffer.concat(raws.map((r) => Buffer.from(r.buffer, r.byteOffset, r.byteLength)));
-      const block = Buffer.concat([zigzagLong(raws.length), zigzagLong(body.length), body, Buffer.from(state.sync, 'hex')]);
+      let size = 0;
+      for (const r of raws) size += r.byteLength;
+      // The records' bytes go out as they are (no copy into one block buffer).
+      const parts: Uint8Array[] = [Buffer.concat([zigzagLong(raws.length), zigzagLong(size)]), ...raws, Buffer.from(state.sync, 'hex')];
+      let length = 0;
+      for (const p of parts) length += p.byteLength;
       // Write at the committed end: bytes of an uncommitted attempt are overwritten.
-      writeSync(fd, block, 0, block.length, state.committed);
-      ftruncateSync(fd, state.committed + block.length);
-      this.store.archive.put(key, { ...state, committed: state.committed + block.length });
+      let written = 0;
+      while (written < length) {
+        let skip = written;
+        const rest: Uint8Array[] = [];
+        for (const p of parts) {
+          if (skip >= p.byteLength) { skip -= p.byteLength; continue; }
+          rest.push(skip ? p.subarray(skip) : p);
+          skip = 0;
+        }
+        written += writevSync(fd, rest, state.committed + written);
+      }
+      ftruncateSync(fd, state.committed + length);
+      this.store.archive.put(key, { ...state, committed: state.committed + length });
     } finally {
       closeSync(fd);
     }
