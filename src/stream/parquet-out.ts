@@ -10,28 +10,37 @@ import { writeParquetTable } from '../catalog/parquet.js';
 import type { DetectionRecord, StreamStore } from './store.js';
 
 function table(rows: DetectionRecord[]) {
-  const f64 = (get: (r: DetectionRecord) => number | undefined) => {
-    const values = Float64Array.from(rows, (r) => get(r) ?? NaN);
-    const valid = Uint8Array.from(rows, (r) => (get(r) === undefined ? 0 : 1));
-    return { values, valid: valid.every((v) => v === 1) ? undefined : valid };
-  };
+  // One pass over the rows into typed columns (this runs for every detection stored).
+  const n = rows.length;
+  const alertId = new BigInt64Array(n), objectId = new BigInt64Array(n);
+  const survey: string[] = new Array(n), night: string[] = new Array(n), band: string[] = new Array(n), from: string[] = new Array(n);
+  const names = ['mjd', 'ra', 'dec', 'mag', 'magErr', 'flux', 'fluxErr'] as const;
+  const values = names.map(() => new Float64Array(n));
+  const valid = names.map(() => new Uint8Array(n));
+  const missing = names.map(() => false);
+  for (let i = 0; i < n; i++) {
+    const r = rows[i];
+    alertId[i] = BigInt(r.alertId);
+    objectId[i] = BigInt(r.objectId);
+    survey[i] = r.survey; night[i] = r.night; band[i] = r.band; from[i] = r.from;
+    for (let k = 0; k < names.length; k++) {
+      const v = r[names[k]];
+      if (v === undefined) { values[k][i] = NaN; missing[k] = true; } else { values[k][i] = v; valid[k][i] = 1; }
+    }
+  }
+  const f64 = (k: number, name: string) => ({ name, type: 'float64' as const, values: values[k], valid: missing[k] ? valid[k] : undefined });
   return {
-    length: rows.length,
+    length: n,
     columns: [
       // ZTF candid and Rubin diaSourceId are signed 64-bit in their schemas: int64 is exact, and half the cost of text.
-      { name: 'alert_id', type: 'int64' as const, values: BigInt64Array.from(rows, (r) => BigInt(r.alertId)) },
-      { name: 'object_id', type: 'int64' as const, values: BigInt64Array.from(rows, (r) => BigInt(r.objectId)) },
-      { name: 'survey', type: 'utf8' as const, values: rows.map((r) => r.survey) },
-      { name: 'night', type: 'utf8' as const, values: rows.map((r) => r.night) },
-      { name: 'mjd', type: 'float64' as const, ...f64((r) => r.mjd) },
-      { name: 'band', type: 'utf8' as const, values: rows.map((r) => r.band) },
-      { name: 'ra', type: 'float64' as const, ...f64((r) => r.ra) },
-      { name: 'dec', type: 'float64' as const, ...f64((r) => r.dec) },
-      { name: 'mag', type: 'float64' as const, ...f64((r) => r.mag) },
-      { name: 'mag_err', type: 'float64' as const, ...f64((r) => r.magErr) },
-      { name: 'flux', type: 'float64' as const, ...f64((r) => r.flux) },
-      { name: 'flux_err', type: 'float64' as const, ...f64((r) => r.fluxErr) },
-      { name: 'from', type: 'utf8' as const, values: rows.map((r) => r.from) },
+      { name: 'alert_id', type: 'int64' as const, values: alertId },
+      { name: 'object_id', type: 'int64' as const, values: objectId },
+      { name: 'survey', type: 'utf8' as const, values: survey },
+      { name: 'night', type: 'utf8' as const, values: night },
+      f64(0, 'mjd'),
+      { name: 'band', type: 'utf8' as const, values: band },
+      f64(1, 'ra'), f64(2, 'dec'), f64(3, 'mag'), f64(4, 'mag_err'), f64(5, 'flux'), f64(6, 'flux_err'),
+      { name: 'from', type: 'utf8' as const, values: from },
     ],
   };
 }
