@@ -18,7 +18,7 @@
 // afterwards: a dropped batch fails the run instead of flattering it.
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -70,8 +70,13 @@ function streamChild(bootstrap: string, topic: string, group: string, name: stri
   let out = '', err = '';
   child.stdout.on('data', (c: Buffer) => { out += c; });
   child.stderr.on('data', (c: Buffer) => { err += c; });
+  // A child that never ends (a consumer that never got its partitions) is
+  // stopped after 6 minutes; its log is kept beside its data for a look.
+  const guard = setTimeout(() => { process.stderr.write(`stream child ${name} of ${group} still running after 6 min: SIGTERM\n`); child.kill('SIGTERM'); }, 6 * 60_000);
   const done = new Promise<StreamReport>((resolve, reject) => {
     child.on('exit', (code) => {
+      clearTimeout(guard);
+      writeFileSync(path.join(os.tmpdir(), `skyjoin-bench-stream-${group}-${name}.log`), err);
       if (code !== 0) return reject(new Error(`skyjoin stream (${name}) exited with ${code}:\n${err.slice(-4000)}`));
       try {
         resolve(JSON.parse(out) as StreamReport);

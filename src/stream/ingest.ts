@@ -101,6 +101,18 @@ function meanRaDec(o: ObjectRecord): [number, number] {
 export class Ingestor {
   private readonly radius: number;
 
+  // Positive caches of stored detection ids and non-detection keys: every
+  // alert repeats ~30 history entries and ~12 limits that earlier alerts
+  // brought, and a Set lookup is far cheaper than an LMDB existence check.
+  // Only committed keys enter (merged after the transaction returns), and
+  // nothing is ever deleted from those tables, so a hit is always true; a
+  // miss falls through to LMDB (another process may have written the key).
+  private readonly knownDetections = new Set<string>();
+  private readonly knownNonDetections = new Set<string>();
+  private pendingDetections: string[] = [];
+  private pendingNonDetections: string[] = [];
+  private static readonly CACHE_LIMIT = 2_000_000;
+
   constructor(private readonly store: StreamStore, private readonly decoder: AlertDecoder, private readonly opts: IngestOptions = {}) {
     this.radius = opts.matchRadiusArcsec ?? 1.5;
   }
@@ -142,6 +154,8 @@ export class Ingestor {
     }
     if (todo.length === 0) return outcome;
 
+    this.pendingDetections = [];
+    this.pendingNonDetections = [];
     this.store.env.transactionSync(() => {
       const archive = new Map<string, { survey: string; night: string; schema: string; partition: number; raws: Uint8Array[] }>();
       const progress = new Map<string, bigint>();
@@ -185,7 +199,14 @@ export class Ingestor {
       for (const [night, c] of Object.entries(outcome.counts)) this.store.addCountsInTxn(night, c);
       inTxn?.(outcome);
     });
+    this.remember(this.knownDetections, this.pendingDetections);
+    this.remember(this.knownNonDetections, this.pendingNonDetections);
     return outcome;
+  }
+
+  private remember(set: Set<string>, keys: string[]): void {
+    if (set.size + keys.length > Ingestor.CACHE_LIMIT) set.clear();
+    for (const k of keys) set.add(k);
   }
 
   /** How far a source partition's outputs are known to be published (-1 when none). */
@@ -276,7 +297,10 @@ export class Ingestor {
       const k = d.alertId.toString();
       // History entries mostly repeat what earlier alerts brought: an existence
       // check skips decoding the stored record.
-      if (from === 'history' && s.detections.doesExist(k)) return;
+      if (from === 'history') {
+        if (this.knownDetections.has(k)) return;
+        if (s.detections.doesExist(k)) { this.pendingDetections.push(k); return; }
+      }
       const old = from === 'history' ? undefined : s.detections.get(k);
       if (old && old.from === 'alert') return;
       const rec: DetectionRecord = {
@@ -284,6 +308,7 @@ export class Ingestor {
         mag: d.mag, magErr: d.magErr, flux: d.flux, fluxErr: d.fluxErr, isDiffPos: d.isDiffPos, from, cutouts,
       };
       s.detections.put(k, rec);
+      this.pendingDetections.push(k);
       if (old) return; // a history detection completed by its own alert: not a new detection
       detectionsAdded++;
       outcome.newDetections.push(rec);
@@ -302,7 +327,10 @@ export class Ingestor {
     let nonDetectionsAdded = 0;
     for (const n of a.nonDetections) {
       if (!Number.isFinite(n.mjd)) continue;
+      const ck = `${obj.id}|${n.mjd}|${n.band}|${n.kind}`;
+      if (this.knownNonDetections.has(ck)) continue;
       const k = [obj.id, n.mjd, n.band, n.kind];
+      this.pendingNonDetections.push(ck);
       if (s.nondet.doesExist(k)) continue;
       s.nondet.put(k, { objectId: obj.id, survey: a.survey, mjd: n.mjd, band: n.band, kind: n.kind, limitingMag: n.limitingMag, flux: n.flux, fluxErr: n.fluxErr });
       nonDetectionsAdded++;

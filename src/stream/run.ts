@@ -157,7 +157,13 @@ async function consume(
   handle: (m: Parameters<StreamPipeline['handle']>[0]) => Promise<void>,
   w: { endAt: number; idleMs: number; log: (m: Record<string, unknown>) => void },
 ): Promise<void> {
-  const source = new KafkaSource({ brokers, topics, group: o.instance ? `${group}-${o.instance}` : group, ...o.consumer });
+  // A consumer that crashes for good (kafkajs gave up retrying) must end the
+  // run with an error, not leave a process that looks alive and reads nothing.
+  let crashed: ((err: Error) => void) | null = null;
+  const source = new KafkaSource({
+    brokers, topics, group: o.instance ? `${group}-${o.instance}` : group, ...o.consumer,
+    onCrash: (err) => { w.log({ msg: 'consumer crashed', error: err.message }); crashed?.(err); },
+  });
   let last = Date.now();
   // Idle counts from joining the group: a large group can take longer to
   // join than the idle time, and must not look idle before it has started.
@@ -183,7 +189,8 @@ async function consume(
     }
   });
   w.log({ msg: 'consuming', topics, group });
-  await new Promise<void>((resolve) => {
+  await new Promise<void>((resolve, reject) => {
+    crashed = (err) => void source.stop().catch(() => {}).then(() => reject(new Error(`Kafka consumer stopped: ${err.message}`)));
     const onAbort = () => void stop('signal').then(resolve);
     o.stopSignal?.addEventListener('abort', onAbort, { once: true });
     if (o.stopSignal?.aborted) onAbort();
