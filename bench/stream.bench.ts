@@ -114,7 +114,8 @@ async function brokerSetup(): Promise<Setup> {
   const { openStore } = await import('../src/service/app.js');
   const { WatchlistStore } = await import('../src/watch/store.js');
   const { AlertDecoder } = await import('../src/stream/decoding/decoder.js');
-  const { readFileSync, readdirSync, statSync, writeFileSync } = await import('node:fs');
+  const { fileSourceFiles } = await import('../src/stream/sources/file.js');
+  const { readFileSync, writeFileSync } = await import('node:fs');
   const dir = path.join(TMP, 'catalogs');
   mkdirSync(dir, { recursive: true });
   await buildCatalogFile({ input: path.join(DATA, 'catalogs', 'tycho2_astrometrynet_index4107.csv.gz'), output: path.join(dir, 'tycho2.arrow'), name: 'tycho2', keep: ['vt_mag'], defaultRadiusArcsec: 2 });
@@ -131,8 +132,7 @@ async function brokerSetup(): Promise<Setup> {
   // Targets: every real alert position, then random points near them (the replayed copies spread 15 arcmin around each).
   const dec = new AlertDecoder();
   const pos: Array<[number, number]> = [];
-  const walk = (d: string): string[] => readdirSync(d).flatMap((f) => { const p = path.join(d, f); return statSync(p).isDirectory() ? walk(p) : f.endsWith('.avro') ? [p] : []; });
-  for (const f of walk(ZTF)) for (const a of await dec.decode(readFileSync(f))) pos.push([a.ra, a.dec]);
+  for (const f of fileSourceFiles(ZTF)) for (const a of await dec.decode(readFileSync(f))) pos.push([a.ra, a.dec]);
   let seed = 12345;
   const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   const targets = Array.from({ length: 10_000 }, (_, i) => {

@@ -8,35 +8,12 @@ import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, w
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { StreamStore } from './store.js';
-
-const MAGIC = Buffer.from([0x4f, 0x62, 0x6a, 0x01]);
-
-function zigzagLong(n: number): Buffer {
-  let v = n >= 0 ? n * 2 : -n * 2 - 1;
-  const out: number[] = [];
-  do {
-    let b = v % 128;
-    v = Math.floor(v / 128);
-    if (v > 0) b |= 0x80;
-    out.push(b);
-  } while (v > 0);
-  return Buffer.from(out);
-}
-
-function avroBytes(b: Buffer): Buffer {
-  return Buffer.concat([zigzagLong(b.length), b]);
-}
+import { avroLong, containerHeader } from './decoding/container.js';
 
 /** A whole Avro container file (null codec) holding the given record bytes. */
 export function encodeContainer(schemaText: string, raws: readonly Uint8Array[], sync: Buffer = createHash('md5').update(schemaText).digest()): Buffer {
-  const meta = Buffer.concat([
-    zigzagLong(2),
-    avroBytes(Buffer.from('avro.schema')), avroBytes(Buffer.from(schemaText)),
-    avroBytes(Buffer.from('avro.codec')), avroBytes(Buffer.from('null')),
-    zigzagLong(0),
-  ]);
   const body = Buffer.concat(raws.map((r) => Buffer.from(r.buffer, r.byteOffset, r.byteLength)));
-  return Buffer.concat([MAGIC, meta, sync, zigzagLong(raws.length), zigzagLong(body.length), body, sync]);
+  return Buffer.concat([containerHeader(schemaText, 'null', sync), avroLong(raws.length), avroLong(body.length), body, sync]);
 }
 
 interface FileState {
@@ -83,20 +60,14 @@ export class AlertArchive {
     try {
       if (!state) {
         const sync = createHash('md5').update(rel).digest();
-        const meta = Buffer.concat([
-          zigzagLong(2),
-          avroBytes(Buffer.from('avro.schema')), avroBytes(Buffer.from(schemaText)),
-          avroBytes(Buffer.from('avro.codec')), avroBytes(Buffer.from('null')),
-          zigzagLong(0),
-        ]);
-        const head = Buffer.concat([MAGIC, meta, sync]);
+        const head = containerHeader(schemaText, 'null', sync);
         writeSync(fd, head, 0, head.length, 0);
         state = { file: rel, committed: head.length, sync: sync.toString('hex') };
       }
       let size = 0;
       for (const r of raws) size += r.byteLength;
       // The records' bytes go out as they are (no copy into one block buffer).
-      const parts: Uint8Array[] = [Buffer.concat([zigzagLong(raws.length), zigzagLong(size)]), ...raws, Buffer.from(state.sync, 'hex')];
+      const parts: Uint8Array[] = [Buffer.concat([avroLong(raws.length), avroLong(size)]), ...raws, Buffer.from(state.sync, 'hex')];
       let length = 0;
       for (const p of parts) length += p.byteLength;
       // Write at the committed end: bytes of an uncommitted attempt are overwritten.

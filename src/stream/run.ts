@@ -9,23 +9,14 @@ import { loadCatalogSet } from '../catalog/set.js';
 import { Registry } from '../metrics/registry.js';
 import { annotationSpecs, type AnnotationConfig } from './annotate/config.js';
 import { AnnotationEnricher, registerAnnotationMetrics } from './annotate/annotator.js';
-import type { DecoderOptions } from './decoding/decoder.js';
 import { endAfterTime, nightOver, resolveNight, topicFor, waitForTopic, type NightPlan } from './night.js';
-import { StreamPipeline, type Enricher } from './pipeline.js';
-import type { OutputSink } from './sinks/sink.js';
+import { StreamPipeline, type Enricher, type PipelineOptions } from './pipeline.js';
 import { fileBatches } from './sources/file.js';
 import { KafkaSource } from './sources/kafka.js';
 import { WatchEnricher } from './watch/watch-enricher.js';
 
-export interface StreamRunOptions {
-  dataDir: string;
-  instance?: string;
-  sink: OutputSink;
-  decoder?: DecoderOptions;
-  matchRadiusArcsec?: number;
-  archive?: boolean;
-  cutouts?: boolean;
-  parquet?: boolean;
+/** The pipeline's own options (stores, decoder, sink), plus what this run adds around it. */
+export interface StreamRunOptions extends Omit<PipelineOptions, 'enrichers'> {
   /** Catalogs to annotate with: a folder of .arrow files or a JSON config; the shipped ones when absent. */
   catalogs?: string;
   /** Per-catalog radius, mode, k, columns (file path or object); false: no annotation. */
@@ -80,7 +71,7 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
   const pipeline = new StreamPipeline({
     dataDir: o.dataDir, instance: o.instance, sink: o.sink, decoder: o.decoder, matchRadiusArcsec: o.matchRadiusArcsec,
     archive: o.archive, cutouts: o.cutouts, parquet: o.parquet, enrichers,
-  });
+  } satisfies PipelineOptions);
   registry.gauge('skyjoin_stream_counts', 'Stream accounting totals (received, decoded, deadLettered, ...)', () =>
     Object.entries(pipeline.store.counts().totals).map(([k, v]) => [{ counter: k }, v]));
   registry.gauge('skyjoin_stream_outputs', 'Records produced per output stream', () =>

@@ -6,6 +6,7 @@ import { validateAlert, type Alert } from '../../src/stream/decoding/alert.js';
 import { cachedTypes } from '../../src/stream/decoding/avro-types.js';
 import { AlertDecoder } from '../../src/stream/decoding/decoder.js';
 import { DecodeError } from '../../src/stream/decoding/errors.js';
+import { fileSourceFiles } from '../../src/stream/sources/file.js';
 import { SHARED_DATA, readCsv } from '../support/vectors.js';
 
 const ZTF = path.join(SHARED_DATA, 'ztf', 'alerts');
@@ -18,8 +19,7 @@ async function decodeFile(rel: string): Promise<Alert[]> {
 describe('ZTF alerts (schemas 3.0 to 4.02)', () => {
   it('skimming (the pipeline reads only the fields it uses) gives the same alerts, raw bytes and histories', async () => {
     const full = new AlertDecoder(), skim = new AlertDecoder({ skim: true });
-    const files = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(d, e.name)) : e.name.endsWith('.avro') ? [path.join(d, e.name)] : []));
-    const all = files(ZTF);
+    const all = fileSourceFiles(ZTF);
     expect(all.length).toBe(259);
     for (const f of all) {
       const bytes = readFileSync(f);

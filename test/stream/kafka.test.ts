@@ -1,6 +1,6 @@
 // The stream against a real Kafka-protocol broker (librdkafka's mock cluster).
 
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { ang2pixNest } from '../../src/healpix/api.js';
 import { AlertDecoder } from '../../src/stream/decoding/decoder.js';
 import { StreamPipeline } from '../../src/stream/pipeline.js';
 import { KafkaSink } from '../../src/stream/sinks/kafka.js';
+import { fileSourceFiles } from '../../src/stream/sources/file.js';
 import { KafkaSource } from '../../src/stream/sources/kafka.js';
 import { startKafkaMock, type KafkaMock } from '../support/kafka-mock.js';
 import { dumpStream, withoutObjectIds } from '../support/stream-dump.js';
@@ -21,18 +22,12 @@ let mock: KafkaMock;
 let kafka: Kafka;
 let producer: Producer;
 
-function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => {
-    const p = path.join(dir, f);
-    return statSync(p).isDirectory() ? files(p) : f.endsWith('.avro') ? [p] : [];
-  }).sort();
-}
 
 /** Real ZTF packets keyed by a coarse HEALPix pixel (order 3), as the replay tool does. */
 async function messages(): Promise<Array<{ key: string; value: Buffer }>> {
   const dec = new AlertDecoder();
   const out: Array<{ key: string; value: Buffer }> = [];
-  for (const f of files(ZTF)) {
+  for (const f of fileSourceFiles(ZTF)) {
     const value = readFileSync(f);
     const [a] = await dec.decode(value);
     out.push({ key: String(ang2pixNest(3, a.ra, a.dec)), value });

@@ -2,13 +2,14 @@
 // exist when the run starts; the conductor waits for it, consumes it, and
 // ends the night once idle after the end hour, with a night report.
 
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endAfterTime, nightOver, resolveNight, topicFor, utcDate } from '../../src/stream/night.js';
 import { runStream } from '../../src/stream/run.js';
 import { DirSink } from '../../src/stream/sinks/dir.js';
+import { fileSourceFiles } from '../../src/stream/sources/file.js';
 import { startKafkaMock, type KafkaMock } from '../support/kafka-mock.js';
 import { SHARED_DATA } from '../support/vectors.js';
 import { tempDir } from '../support/tmp.js';
@@ -19,17 +20,7 @@ const tmp = tempDir();
 let mock: KafkaMock;
 
 function someAlerts(n: number): Buffer[] {
-  const out: Buffer[] = [];
-  const walk = (d: string) => {
-    for (const f of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      if (out.length >= n) return;
-      const p = path.join(d, f.name);
-      if (f.isDirectory()) walk(p);
-      else if (f.name.endsWith('.avro')) out.push(readFileSync(p));
-    }
-  };
-  walk(ZTF);
-  return out;
+  return fileSourceFiles(ZTF).slice(0, n).map((f) => readFileSync(f));
 }
 
 beforeAll(async () => {

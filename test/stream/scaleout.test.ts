@@ -4,12 +4,13 @@
 // `skyjoin replay` does), so each process owns the objects of its regions.
 
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ang2pixNest } from '../../src/healpix/index.js';
 import { AlertDecoder } from '../../src/stream/decoding/decoder.js';
+import { fileSourceFiles } from '../../src/stream/sources/file.js';
 import { startKafkaMock, type KafkaMock } from '../support/kafka-mock.js';
 import { dumpStream, withoutObjectIds } from '../support/stream-dump.js';
 import { SHARED_DATA } from '../support/vectors.js';
@@ -19,13 +20,6 @@ const ZTF = path.join(SHARED_DATA, 'ztf', 'alerts');
 const MAIN = path.resolve('src/cli/main.ts');
 const tmp = tempDir();
 let mock: KafkaMock;
-
-function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => {
-    const p = path.join(dir, f);
-    return statSync(p).isDirectory() ? files(p) : f.endsWith('.avro') ? [p] : [];
-  }).sort();
-}
 
 /** `skyjoin stream ...` in a child process; resolves with its JSON report. */
 function stream(args: string[]): Promise<Record<string, unknown>> {
@@ -56,7 +50,7 @@ beforeAll(async () => {
   await producer.connect();
   const dec = new AlertDecoder();
   const messages: Array<{ key: string; value: Buffer }> = [];
-  for (const f of files(ZTF)) {
+  for (const f of fileSourceFiles(ZTF)) {
     const value = readFileSync(f);
     const [a] = await dec.decode(value);
     messages.push({ key: String(ang2pixNest(3, a.ra, a.dec)), value });

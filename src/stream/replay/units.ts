@@ -12,7 +12,7 @@ import { deflateRawSync } from 'node:zlib';
 import type avro from 'avsc';
 import { typeOf } from '../decoding/avro-types.js';
 import type { Alert } from '../decoding/alert.js';
-import { isContainer, readHeader } from '../decoding/container.js';
+import { avroLong, isContainer, readHeader } from '../decoding/container.js';
 import type { AlertDecoder } from '../decoding/decoder.js';
 
 export interface AlertUnit {
@@ -28,17 +28,6 @@ export interface AlertUnit {
 
 const CUTOUTS = ['cutoutScience', 'cutoutTemplate', 'cutoutDifference'];
 
-function varint(n: number): number[] {
-  const out: number[] = [];
-  let z = n * 2; // zig-zag of a non-negative number
-  do {
-    let b = z % 128;
-    z = Math.floor(z / 128);
-    if (z > 0) b |= 0x80;
-    out.push(b);
-  } while (z > 0);
-  return out;
-}
 
 function containerFrame(bytes: Uint8Array): (data: Buffer) => Buffer {
   const h = readHeader(bytes);
@@ -47,7 +36,7 @@ function containerFrame(bytes: Uint8Array): (data: Buffer) => Buffer {
   const deflate = h.codec === 'deflate';
   return (data) => {
     const body = deflate ? deflateRawSync(data) : data;
-    return Buffer.concat([header, Buffer.from([...varint(1), ...varint(body.length)]), body, sync]);
+    return Buffer.concat([header, avroLong(1), avroLong(body.length), body, sync]);
   };
 }
 

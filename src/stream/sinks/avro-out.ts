@@ -17,7 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
 import avro from 'avsc';
-import { readHeader } from '../decoding/container.js';
+import { avroLong, containerHeader, readHeader } from '../decoding/container.js';
 import { SchemaRegistryClient } from './schema-registry.js';
 import { streamName, type OutRecord } from './sink.js';
 
@@ -451,24 +451,8 @@ export class AvroKafkaEncoding implements AvroOutputs {
 // last whole block. A file whose schema differs from the current one is moved
 // aside to <name>.<time>.avro and a new file started.
 
-const MAGIC = Buffer.from([0x4f, 0x62, 0x6a, 0x01]);
 const MAX_BLOCK_BYTES = 4 << 20;
 
-/** Avro zig-zag varint of a non-negative safe integer (counts and sizes). */
-function varint(n: number): Buffer {
-  const bytes: number[] = [];
-  let z = n * 2;
-  while (z >= 0x80) {
-    bytes.push((z % 0x80) | 0x80);
-    z = Math.floor(z / 0x80);
-  }
-  bytes.push(z);
-  return Buffer.from(bytes);
-}
-
-function avroBytes(b: Buffer): Buffer[] {
-  return [varint(b.length), b];
-}
 
 function readVarint(b: Buffer, pos: number): [number, number] | null {
   let n = 0, mul = 1;
@@ -525,8 +509,7 @@ export class ContainerFile {
       movedAside = ContainerFile.moveAside(file);
     }
     const sync = randomBytes(16);
-    const meta = [varint(2), ...avroBytes(Buffer.from('avro.schema')), ...avroBytes(Buffer.from(schemaText)), ...avroBytes(Buffer.from('avro.codec')), ...avroBytes(Buffer.from(codec)), varint(0)];
-    const header = Buffer.concat([MAGIC, ...meta, sync]);
+    const header = containerHeader(schemaText, codec, sync);
     const tmp = `${file}.tmp`;
     const t = openSync(tmp, 'w');
     try { writeAll(t, header, 0); fsyncSync(t); } finally { closeSync(t); }
@@ -594,7 +577,7 @@ export class ContainerFile {
       while (j < records.length && (j === i || bytes + records[j].length <= MAX_BLOCK_BYTES)) bytes += records[j++].length;
       let data = Buffer.concat(records.slice(i, j) as Buffer[], bytes);
       if (this.codec === 'deflate') data = deflateRawSync(data);
-      parts.push(varint(j - i), varint(data.length), data, this.sync);
+      parts.push(avroLong(j - i), avroLong(data.length), data, this.sync);
       i = j;
     }
     const buf = Buffer.concat(parts);
