@@ -23,6 +23,14 @@ interface FileState {
 }
 
 export class AlertArchive {
+  // A batch touches one file per (night, schema, source partition): with many
+  // partitions that is dozens of files per batch, so descriptors, schema
+  // hashes and created folders are kept instead of redone per append.
+  private readonly fds = new Map<string, number>();
+  private readonly hashes = new Map<string, string>();
+  private readonly dirs = new Set<string>();
+  private static readonly MAX_OPEN = 512;
+
   constructor(readonly root: string, private readonly store: StreamStore) {}
 
   /** Cuts every file back to its committed length (after a crash). */
@@ -45,48 +53,71 @@ export class AlertArchive {
     return cut;
   }
 
+  private schemaHash(schemaText: string): string {
+    let h = this.hashes.get(schemaText);
+    if (h === undefined) {
+      h = createHash('sha256').update(schemaText).digest('hex').slice(0, 10);
+      this.hashes.set(schemaText, h);
+    }
+    return h;
+  }
+
+  private fileFd(abs: string, exists: boolean): number {
+    let fd = this.fds.get(abs);
+    if (fd !== undefined) return fd;
+    if (this.fds.size >= AlertArchive.MAX_OPEN) this.closeFiles();
+    const dir = path.dirname(abs);
+    if (!this.dirs.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      this.dirs.add(dir);
+    }
+    fd = openSync(abs, exists && existsSync(abs) ? 'r+' : 'w');
+    this.fds.set(abs, fd);
+    return fd;
+  }
+
+  /** Closes the open archive files (they reopen on the next append). */
+  closeFiles(): void {
+    for (const fd of this.fds.values()) closeSync(fd);
+    this.fds.clear();
+  }
+
   /**
    * Appends records (their Avro bytes) as one block; must run inside the
    * ingest transaction, which records the new committed length.
    */
   appendInTxn(survey: string, night: string, schemaText: string, partition: number, raws: Uint8Array[]): string {
-    const hash = createHash('sha256').update(schemaText).digest('hex').slice(0, 10);
-    const rel = path.join(survey, night, `${survey}-${night}-${hash}-p${partition}.avro`);
+    const rel = path.join(survey, night, `${survey}-${night}-${this.schemaHash(schemaText)}-p${partition}.avro`);
     const key = ['file', rel];
     let state = this.store.archive.get(key) as FileState | undefined;
     const abs = path.join(this.root, rel);
-    mkdirSync(path.dirname(abs), { recursive: true });
-    const fd = openSync(abs, state ? 'r+' : 'w');
-    try {
-      if (!state) {
-        const sync = createHash('md5').update(rel).digest();
-        const head = containerHeader(schemaText, 'null', sync);
-        writeSync(fd, head, 0, head.length, 0);
-        state = { file: rel, committed: head.length, sync: sync.toString('hex') };
-      }
-      let size = 0;
-      for (const r of raws) size += r.byteLength;
-      // The records' bytes go out as they are (no copy into one block buffer).
-      const parts: Uint8Array[] = [Buffer.concat([avroLong(raws.length), avroLong(size)]), ...raws, Buffer.from(state.sync, 'hex')];
-      let length = 0;
-      for (const p of parts) length += p.byteLength;
-      // Write at the committed end: bytes of an uncommitted attempt are overwritten.
-      let written = 0;
-      while (written < length) {
-        let skip = written;
-        const rest: Uint8Array[] = [];
-        for (const p of parts) {
-          if (skip >= p.byteLength) { skip -= p.byteLength; continue; }
-          rest.push(skip ? p.subarray(skip) : p);
-          skip = 0;
-        }
-        written += writevSync(fd, rest, state.committed + written);
-      }
-      ftruncateSync(fd, state.committed + length);
-      this.store.archive.put(key, { ...state, committed: state.committed + length });
-    } finally {
-      closeSync(fd);
+    const fd = this.fileFd(abs, state !== undefined);
+    if (!state) {
+      const sync = createHash('md5').update(rel).digest();
+      const head = containerHeader(schemaText, 'null', sync);
+      writeSync(fd, head, 0, head.length, 0);
+      state = { file: rel, committed: head.length, sync: sync.toString('hex') };
     }
+    let size = 0;
+    for (const r of raws) size += r.byteLength;
+    // The records' bytes go out as they are (no copy into one block buffer).
+    const parts: Uint8Array[] = [Buffer.concat([avroLong(raws.length), avroLong(size)]), ...raws, Buffer.from(state.sync, 'hex')];
+    let length = 0;
+    for (const p of parts) length += p.byteLength;
+    // Write at the committed end: bytes of an uncommitted attempt are overwritten.
+    let written = 0;
+    while (written < length) {
+      let skip = written;
+      const rest: Uint8Array[] = [];
+      for (const p of parts) {
+        if (skip >= p.byteLength) { skip -= p.byteLength; continue; }
+        rest.push(skip ? p.subarray(skip) : p);
+        skip = 0;
+      }
+      written += writevSync(fd, rest, state.committed + written);
+    }
+    ftruncateSync(fd, state.committed + length);
+    this.store.archive.put(key, { ...state, committed: state.committed + length });
     return rel;
   }
 }

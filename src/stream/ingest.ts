@@ -139,8 +139,13 @@ export class Ingestor {
     };
     // Decode outside the transaction (it is CPU work, not store work).
     const todo: Array<{ m: SourceMessage; decoded: Awaited<ReturnType<AlertDecoder['decodeWithRaw']>> | null; error?: DeadLetter }> = [];
+    // One progress read per source partition and batch, not per message.
+    const marks = new Map<string, bigint>();
     for (const m of messages) {
-      if (m.offset <= this.committedOffset(m.topic, m.partition)) {
+      const pk = `${m.partition}\u0000${m.topic}`;
+      let mark = marks.get(pk);
+      if (mark === undefined) marks.set(pk, (mark = this.committedOffset(m.topic, m.partition)));
+      if (m.offset <= mark) {
         outcome.alreadyDone++;
         if (m.offset > this.publishedOffset(m.topic, m.partition)) await this.republish(m, outcome);
         continue;
@@ -325,13 +330,17 @@ export class Ingestor {
     addDetection({ alertId: a.alertId, mjd: a.mjd, band: a.band, ra: a.ra, dec: a.dec, mag: a.mag, magErr: a.magErr, flux: a.flux, fluxErr: a.fluxErr, isDiffPos: a.isDiffPos }, 'alert', cutouts);
     for (const p of a.prvDetections) if (p.alertId > 0n) addDetection(p, 'history');
     let nonDetectionsAdded = 0;
+    const fresh = new Set<string>();
     for (const n of a.nonDetections) {
       if (!Number.isFinite(n.mjd)) continue;
       const ck = `${obj.id}|${n.mjd}|${n.band}|${n.kind}`;
       if (this.knownNonDetections.has(ck)) continue;
       const k = [obj.id, n.mjd, n.band, n.kind];
       this.pendingNonDetections.push(ck);
-      if (s.nondet.doesExist(k)) continue;
+      // Keys start with the object id: an object made by this alert has none
+      // stored yet, and repeats within the alert are caught by 'fresh'.
+      if (objectCreated ? fresh.has(ck) : s.nondet.doesExist(k)) continue;
+      if (objectCreated) fresh.add(ck);
       s.nondet.put(k, { objectId: obj.id, survey: a.survey, mjd: n.mjd, band: n.band, kind: n.kind, limitingMag: n.limitingMag, flux: n.flux, fluxErr: n.fluxErr });
       nonDetectionsAdded++;
     }

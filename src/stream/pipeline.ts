@@ -117,6 +117,7 @@ export class StreamPipeline {
   async close(): Promise<void> {
     await this.parquet?.flush();
     await this.opts.sink.close();
+    this.archive?.closeFiles();
     await this.store.close();
   }
 }
