@@ -190,7 +190,7 @@ export class Ingestor {
             count(a.night, 'nonDetections', r.nonDetectionsAdded);
             if (r.objectCreated) count(a.night, 'objects');
             if (this.opts.archive) {
-              const k = `${a.survey}\u0000${a.night}\u0000${d.schemaText}\u0000${t.m.partition}`;
+              const k = `${a.survey}\u0000${a.night}\u0000${this.schemaId(d.schemaText)}\u0000${t.m.partition}`;
               const g = archive.get(k) ?? { survey: a.survey, night: a.night, schema: d.schemaText, partition: t.m.partition, raws: [] };
               g.raws.push(d.raw);
               archive.set(k, g);
@@ -207,6 +207,15 @@ export class Ingestor {
     this.remember(this.knownDetections, this.pendingDetections);
     this.remember(this.knownNonDetections, this.pendingNonDetections);
     return outcome;
+  }
+
+  // A small number per writer schema, for grouping keys: the ~15 kB schema
+  // text itself in a key would be copied and hashed for every alert.
+  private readonly schemaIds = new Map<string, number>();
+  private schemaId(text: string): number {
+    let id = this.schemaIds.get(text);
+    if (id === undefined) this.schemaIds.set(text, (id = this.schemaIds.size));
+    return id;
   }
 
   private remember(set: Set<string>, keys: string[]): void {

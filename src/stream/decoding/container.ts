@@ -91,7 +91,24 @@ export function readHeader(b: Uint8Array): ContainerHeader {
   const schema = meta.get('avro.schema');
   if (!schema) throw new DecodeError('bad-container', 'container header has no avro.schema');
   const codec = meta.has('avro.codec') ? latin.decode(meta.get('avro.codec')) : 'null';
-  return { schemaText: utf8.decode(schema), codec, meta, sync: b.subarray(pos, pos + 16), dataStart: pos + 16 };
+  return { schemaText: schemaTextOf(schema), codec, meta, sync: b.subarray(pos, pos + 16), dataStart: pos + 16 };
+}
+
+// Every ZTF message carries its writer schema (~15 kB of JSON). Decoding it to
+// a fresh string per message, then hashing that string in each cache keyed by
+// schema, cost more than reading the record; the last few schemas are kept as
+// bytes and their one string object is handed out again (whose hash V8 keeps).
+const recentSchemas: Array<{ bytes: Uint8Array; text: string }> = [];
+
+function schemaTextOf(bytes: Uint8Array): string {
+  for (let i = 0; i < recentSchemas.length; i++) {
+    const r = recentSchemas[i];
+    if (r.bytes.length === bytes.length && Buffer.compare(r.bytes, bytes) === 0) return r.text;
+  }
+  const text = utf8.decode(bytes);
+  if (recentSchemas.length >= 16) recentSchemas.pop();
+  recentSchemas.unshift({ bytes: Uint8Array.from(bytes), text });
+  return text;
 }
 
 /** Every record of a container file, decoded with its (cached) writer type. */
@@ -130,7 +147,7 @@ export function readContainer(bytes: Uint8Array, opts: { skim?: boolean } = {}):
     for (let i = 0; i < count; i++) {
       let r: { value: unknown; offset: number };
       try {
-        r = (skim ? skim.type.decode(data, off, skim.resolver) : type.decode(data, off)) as { value: unknown; offset: number };
+        r = (skim ? (skim.read ? skim.read(data, off) : skim.type.decode(data, off, skim.resolver)) : type.decode(data, off)) as { value: unknown; offset: number };
       } catch (err) {
         throw new DecodeError('bad-record', `record ${i} does not decode: ${(err as Error).message}`);
       }

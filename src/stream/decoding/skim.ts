@@ -7,6 +7,7 @@
 
 import avro from 'avsc';
 import { typeOf, typeWithHooks } from './avro-types.js';
+import { compileSkimReader, type SkimRead } from './skim-reader.js';
 
 /** Fields kept per ZTF record (by the record's own name, any namespace). */
 const KEEP: Record<string, ReadonlySet<string>> = {
@@ -38,6 +39,8 @@ function readerSchema(s: unknown): unknown {
 export interface Skim {
   type: avro.Type;
   resolver: ReturnType<avro.Type['createResolver']>;
+  /** The same reading, compiled (null when the schema has a type it does not handle). */
+  read: SkimRead | null;
 }
 
 const cache = new Map<string, Skim | null>();
@@ -50,7 +53,7 @@ export function skimOf(schemaText: string): Skim | null {
   if (shortName((writer as unknown as { name?: string }).name) === 'alert' && /"name"\s*:\s*"(ztf\.alert\.)?candidate"/.test(schemaText)) {
     try {
       const type = typeWithHooks(readerSchema(JSON.parse(schemaText)));
-      skim = { type, resolver: type.createResolver(writer) };
+      skim = { type, resolver: type.createResolver(writer), read: compileSkimReader(writer, (name) => KEEP[name]) };
     } catch {
       skim = null;
     }
