@@ -12,7 +12,8 @@ const USAGE = `usage: skyjoin replay --from PATH --to kafka://HOST:PORT/TOPIC [o
 Replays real alert files (a folder of .avro files, searched recursively, or one file) to Kafka,
 one message per alert in the format it came in (ZTF: a one-record Avro container with its schema).
 options:
-  --rate N                messages per second overall (default 0: as fast as the broker takes them)
+  --rate N                messages per second overall (default 0: as fast as the broker takes them);
+                          with --limit up to 50,000, every message is made before the clock starts
   --multiply K            K = n x n copies of each alert on an n x n grid around it (1, 4, 9, ..., 2025),
                           fresh ids (deterministic: a rerun gives the same ids), history moved along;
                           copy 0 is the original alert, unchanged (default 1)

@@ -23,7 +23,11 @@ export interface ReplayOptions {
   from: string;
   brokers: string[];
   topic: string;
-  /** Messages per second overall; 0 or undefined: as fast as the broker takes them. */
+  /**
+   * Messages per second overall; 0 or undefined: as fast as the broker takes
+   * them. With a limit up to 50,000, the messages are all made first and the
+   * clock starts after (making copies would otherwise compete for the cores).
+   */
   rate?: number;
   /** Copies per alert, a perfect square (default 1: the alerts as they are). */
   multiply?: number;
@@ -115,6 +119,9 @@ async function topicPartitions(kafka: Kafka, producer: Producer, topic: string):
   }
 }
 
+/** With a rate, up to this many messages are made before the clock starts. */
+const AHEAD_LIMIT = 50_000;
+
 export async function replayAlerts(opts: ReplayOptions): Promise<ReplayReport> {
   check(opts);
   const files = fileSourceFiles(opts.from);
@@ -158,7 +165,7 @@ async function produceAll(producer: Producer, files: string[], opts: ReplayOptio
   const maxMsgs = Math.max(1, Math.min(opts.batchMessages ?? 500, c.rate > 0 ? Math.ceil(c.rate / 50) : Infinity));
   const maxBytes = opts.batchBytes ?? 4 * 2 ** 20;
   const compression = opts.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
-  const t0 = performance.now();
+  let t0 = performance.now();
   let sent = 0, queued = 0, bytes = 0, alerts = 0, lastProgress = t0;
   let batch: Message[] = [], batchBytes = 0;
   let inflight: Promise<unknown> | null = null;
@@ -193,31 +200,48 @@ async function produceAll(producer: Producer, files: string[], opts: ReplayOptio
   };
 
   let filesRead = 0;
-  outer: for (const f of files) {
-    if (opts.signal?.aborted || queued + batch.length >= limit) break;
-    filesRead++;
-    let units;
-    try {
-      units = await alertUnits(readFileSync(f), decoder, { stripCutouts: opts.stripCutouts });
-    } catch (err) {
-      throw new ReplayError(`${f}: not a readable alert file: ${(err as Error).message}`);
-    }
-    for (const u of units) {
-      alerts++;
-      for (const copy of alertCopies(u, c.K, { spacingArcsec: opts.spacingArcsec ?? DEFAULT_SPACING_ARCSEC })) {
-        const region = regionOf(copy.ra, copy.dec, c.order);
-        const m: Message = { key: String(region), value: copy.value };
-        if (P) {
-          m.partition = partitionOfRegion(region, P);
-          perPartition![m.partition]++;
+  // Copies are made by re-encoding each alert (fresh ids, shifted history):
+  // work that, done on the fly, competes with the pipeline under test for the
+  // same cores and holds up the pacing. With a rate and a bounded count they
+  // are all made first, and the clock starts after.
+  async function* messages(): AsyncGenerator<Message> {
+    let made = 0;
+    for (const f of files) {
+      if (opts.signal?.aborted || made >= limit) return;
+      filesRead++;
+      let units;
+      try {
+        units = await alertUnits(readFileSync(f), decoder, { stripCutouts: opts.stripCutouts });
+      } catch (err) {
+        throw new ReplayError(`${f}: not a readable alert file: ${(err as Error).message}`);
+      }
+      for (const u of units) {
+        alerts++;
+        for (const copy of alertCopies(u, c.K, { spacingArcsec: opts.spacingArcsec ?? DEFAULT_SPACING_ARCSEC })) {
+          const region = regionOf(copy.ra, copy.dec, c.order);
+          const m: Message = { key: String(region), value: copy.value };
+          if (P) m.partition = partitionOfRegion(region, P);
+          yield m;
+          if (opts.signal?.aborted || ++made >= limit) return;
         }
-        batch.push(m);
-        batchBytes += copy.value.length;
-        bytes += copy.value.length;
-        if (batch.length >= maxMsgs || batchBytes >= maxBytes) await flush();
-        if (opts.signal?.aborted || queued + batch.length >= limit) break outer;
       }
     }
+  }
+  let source: AsyncIterable<Message> | Message[] = messages();
+  if (c.rate > 0 && limit <= AHEAD_LIMIT) {
+    const all: Message[] = [];
+    for await (const m of source) all.push(m);
+    source = all;
+    t0 = lastProgress = performance.now();
+  }
+  for await (const m of source) {
+    if (perPartition && m.partition !== undefined) perPartition[m.partition]++;
+    const size = (m.value as Buffer).length;
+    batch.push(m);
+    batchBytes += size;
+    bytes += size;
+    if (batch.length >= maxMsgs || batchBytes >= maxBytes) await flush();
+    if (opts.signal?.aborted) break;
   }
   await flush();
   if (inflight) await inflight;
