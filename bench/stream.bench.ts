@@ -1,6 +1,7 @@
 // The alert stream end to end (issue 5 speed): real ZTF alerts multiplied on
 // the sky by `replayAlerts` (fresh ids, so nothing is a duplicate) into the
 // librdkafka mock cluster on loopback, then `skyjoin stream` as TWO child
+// (SKYJOIN_BENCH_PROCS=N for N; a 4-process run once outlived its timeout)
 // processes in one consumer group (the built CLI, `node bin/skyjoin.js`),
 // each with its own data folder (each process owns the objects of its sky
 // regions: partition = HEALPix region mod P).
@@ -36,6 +37,9 @@ const PARTITIONS = 128;
 // --idle-exit counts from the start as well: long enough for a 128-partition group to join (2 s was not).
 const IDLE_EXIT_S = 15;
 const LATENCY_RATE = 1000;
+// Stream processes in the consumer group (SKYJOIN_BENCH_PROCS, default 2: one per core).
+const PROCS = Number(process.env.SKYJOIN_BENCH_PROCS ?? 2);
+const NAMES = Array.from({ length: PROCS }, (_, i) => String.fromCharCode(97 + i));
 const LATENCY_MESSAGES = 15_000;
 
 interface StreamReport {
@@ -161,7 +165,7 @@ export async function runStream(): Promise<Row[]> {
   const rows: Row[] = [];
   if (only !== 'broker') rows.push(...await runSetup(INGEST_ONLY, 'ingest', 5000));
   if (only !== 'ingest') rows.push(...await runSetup(await brokerSetup(), 'broker', 4000));
-  report('stream', `Alert stream end to end: real ZTF alerts multiplied, mock Kafka on loopback, 2 skyjoin stream processes`, rows);
+  report('stream', `Alert stream end to end: real ZTF alerts multiplied, mock Kafka on loopback, ${PROCS} skyjoin stream processes`, rows);
   rmSync(TMP, { recursive: true, force: true });
   return rows;
 }
@@ -171,34 +175,34 @@ async function runSetup(setup: Setup, tag: string, target: number): Promise<Row[
   const bootstrap = mock.bootstrap.join(',');
   const rows: Row[] = [];
   const child = (topic: string, group: string, name: string, idle?: number) => streamChild(bootstrap, topic, `${tag}-${group}`, name, idle, setup);
-  for (const g of ['bench', 'bench-rate']) for (const n of ['a', 'b']) await setup.prepare?.(path.join(TMP, `${tag}-${g}-${n}`));
+  for (const g of ['bench', 'bench-rate']) for (const n of NAMES) await setup.prepare?.(path.join(TMP, `${tag}-${g}-${n}`));
   const common = { brokers: mock.bootstrap, from: ZTF, stripCutouts: true, compression: 'gzip' as const };
   try {
     // 1. Backlog, then two consumers.
     const produced: ReplayReport = await replayAlerts({ ...common, topic: 'alerts', multiply: MULTIPLY, partitions: PARTITIONS, regionOrder: 10, batchMessages: 8000, batchBytes: 512 * 2 ** 20 });
     await checkRetention(mock, 'alerts');
     rows.push({ measure: `${tag}: replay: ${produced.alerts} real ZTF alerts x ${MULTIPLY} copies (no cutouts, gzip, ${PARTITIONS} partitions)`, value: Math.round(produced.rate), unit: 'messages/s', n: produced.messages, seconds: +produced.seconds.toFixed(2), note: `${(produced.bytes / produced.messages / 1024).toFixed(1)} kB/message before compression` });
-    const reports = await Promise.all([child('alerts', 'bench', 'a'), child('alerts', 'bench', 'b')].map((c) => c.done));
+    const reports = await Promise.all(NAMES.map((n) => child('alerts', 'bench', n).done));
     const received = reports.reduce((s, r) => s + r.received, 0);
     const first = Math.min(...reports.filter((r) => r.run.firstMessageAt).map((r) => r.run.firstMessageAt));
     const last = Math.max(...reports.map((r) => r.run.lastStoredAt));
     const seconds = (last - first) / 1000;
     rows.push({
-      measure: `${setup.label}, 2 processes in one group: first message consumed -> last batch stored`, value: Math.round(received / seconds), unit: 'alerts/s', n: received, seconds: +seconds.toFixed(2),
+      measure: `${setup.label}, ${PROCS} processes in one group: first message consumed -> last batch stored`, value: Math.round(received / seconds), unit: 'alerts/s', n: received, seconds: +seconds.toFixed(2),
       note: `target >= ${target.toLocaleString('en')}; per process ${reports.map((r) => r.received).join(' + ')}; objects ${reports.map((r) => r.objects).join(' + ')}; duplicates ${reports.reduce((s, r) => s + r.duplicatesSkipped, 0)}; dead letters ${reports.reduce((s, r) => s + r.deadLettered, 0)}${received !== produced.messages ? `; PRODUCED ${produced.messages}` : ''}`,
     });
 
     // 2. Latency at a set rate, consumers already running.
     // --idle-exit counts from start too: long enough to outlast the wait for both to join.
-    const live = [child('alerts-rate', 'bench-rate', 'a', 15), child('alerts-rate', 'bench-rate', 'b', 15)];
+    const live = NAMES.map((n) => child('alerts-rate', 'bench-rate', n, 15));
     await sleep(8000); // both joined and assigned before the first message
     const paced = await replayAlerts({ ...common, topic: 'alerts-rate', multiply: MULTIPLY, partitions: 4, rate: LATENCY_RATE, limit: LATENCY_MESSAGES });
     const lr = await Promise.all(live.map((c) => c.done));
     rows.push({ measure: `${tag}: replay --rate ${LATENCY_RATE} (4 partitions)`, value: Math.round(paced.rate), unit: 'messages/s', n: paced.messages, seconds: +paced.seconds.toFixed(2), note: '' });
     for (const [i, r] of lr.entries()) {
       const l = r.run.latencyMs;
-      rows.push({ measure: `${tag}: latency Kafka timestamp -> committed storage and outputs at ${LATENCY_RATE}/s, process ${'ab'[i]}: p50`, value: l.p50 ?? NaN, unit: 'ms', n: l.samples, seconds: '', note: '' });
-      rows.push({ measure: `${tag}: latency Kafka timestamp -> committed storage and outputs at ${LATENCY_RATE}/s, process ${'ab'[i]}: p99`, value: l.p99 ?? NaN, unit: 'ms', n: l.samples, seconds: '', note: `received ${r.received}` });
+      rows.push({ measure: `${tag}: latency Kafka timestamp -> committed storage and outputs at ${LATENCY_RATE}/s, process ${NAMES[i]}: p50`, value: l.p50 ?? NaN, unit: 'ms', n: l.samples, seconds: '', note: '' });
+      rows.push({ measure: `${tag}: latency Kafka timestamp -> committed storage and outputs at ${LATENCY_RATE}/s, process ${NAMES[i]}: p99`, value: l.p99 ?? NaN, unit: 'ms', n: l.samples, seconds: '', note: `received ${r.received}` });
     }
   } finally {
     await mock.stop();
