@@ -71,7 +71,8 @@ export class AlertArchive {
       mkdirSync(dir, { recursive: true });
       this.dirs.add(dir);
     }
-    fd = openSync(abs, exists && existsSync(abs) ? 'r+' : 'w');
+    // A recorded file is reopened as it is (missing, it fails as before); a new one starts empty.
+    fd = openSync(abs, exists ? 'r+' : 'w');
     this.fds.set(abs, fd);
     return fd;
   }

@@ -15,7 +15,6 @@ export function isContainer(b: Uint8Array): boolean {
   return b.length >= 4 && b[0] === MAGIC[0] && b[1] === MAGIC[1] && b[2] === MAGIC[2] && b[3] === MAGIC[3];
 }
 
-/** Zig-zag varint long at pos; returns [value, next position]. Values stay below 2^53 here (counts, sizes). */
 /** Avro's zig-zag varint of a safe integer (block counts, sizes, metadata lengths). */
 export function avroLong(n: number): Buffer {
   let z = n >= 0 ? n * 2 : -n * 2 - 1;
@@ -39,6 +38,7 @@ export function containerHeader(schemaText: string, codec: string, sync: Uint8Ar
   ]);
 }
 
+/** Zig-zag varint long at pos; returns [value, next position]. Values stay below 2^53 here (counts, sizes). */
 function readLong(b: Uint8Array, pos: number): [number, number] {
   let n = 0, shift = 1, byte: number;
   do {

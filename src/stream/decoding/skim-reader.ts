@@ -99,7 +99,7 @@ class Compiler {
         const item = t.typeName === 'array' ? t.itemsType! : t.valuesType!;
         const key = t.typeName === 'map' ? '{ const n = rl(); if (n < 0) bad("negative length"); p += n; }' : '';
         // A negative count comes with the block's byte size: step over it whole.
-        return `for (let n = rl(); n !== 0; n = rl()) { if (n < 0) { const size = rl(); if (size < 0) bad("negative block size"); p += size; continue; } if (n > ${this.limit(item)}) bad('block claims ' + n + ' items'); while (n-- > 0) { ${key} ${this.skip(item)} } }`;
+        return `for (let n = rl(); n !== 0; n = rl()) { if (n < 0) { const size = rl(); if (size < 0) bad("negative block size"); p += size; continue; } if (n > ${Compiler.zeroSize(item) ? ZERO_SIZE_ITEM_CAP : 'b.length - p'}) bad('block claims ' + n + ' items'); while (n-- > 0) { ${key} ${this.skip(item)} } }`;
       }
       case 'union:unwrapped': case 'union:wrapped': {
         const cases = t.types!.map((u, i) => {
@@ -112,9 +112,9 @@ class Compiler {
     }
   }
 
-  private limit(item: AvroType): string {
-    const zero = item.typeName === 'null' || (item.typeName === 'record' && item.fields?.length === 0);
-    return zero ? String(ZERO_SIZE_ITEM_CAP) : 'b.length - p';
+  /** Items that may take no bytes (null, empty record): their blocks are capped, not bounded by the bytes left. */
+  private static zeroSize(item: AvroType): boolean {
+    return item.typeName === 'null' || (item.typeName === 'record' && item.fields?.length === 0);
   }
 
   /** An expression that reads one value of t. */
@@ -136,7 +136,9 @@ class Compiler {
       case 'record': return `${this.recordFn(t, 'read')}()`;
       case 'array': {
         const f = this.id('a');
-        this.fns.push(`function ${f}() { const out = []; for (let n = count(${this.limitArg(t.itemsType!)}); n !== 0; n = count(${this.limitArg(t.itemsType!)})) { while (n-- > 0) out.push(${this.read(t.itemsType!)}); } return out; }`);
+        // count(0): bounded by the bytes left.
+        const cap = Compiler.zeroSize(t.itemsType!) ? ZERO_SIZE_ITEM_CAP : 0;
+        this.fns.push(`function ${f}() { const out = []; for (let n = count(${cap}); n !== 0; n = count(${cap})) { while (n-- > 0) out.push(${this.read(t.itemsType!)}); } return out; }`);
         return `${f}()`;
       }
       case 'map': {
@@ -152,11 +154,6 @@ class Compiler {
       }
       default: throw new Unsupported(t.typeName);
     }
-  }
-
-  private limitArg(item: AvroType): string {
-    const zero = item.typeName === 'null' || (item.typeName === 'record' && item.fields?.length === 0);
-    return zero ? String(ZERO_SIZE_ITEM_CAP) : '0';
   }
 
   /** The name of the function that reads (or skips) a record type; generated once per type. */

@@ -28,7 +28,6 @@ export interface AlertUnit {
 
 const CUTOUTS = ['cutoutScience', 'cutoutTemplate', 'cutoutDifference'];
 
-
 function containerFrame(bytes: Uint8Array): (data: Buffer) => Buffer {
   const h = readHeader(bytes);
   const header = Buffer.from(bytes.subarray(0, h.dataStart));
