@@ -26,12 +26,21 @@ export class AlertArchive {
   // A batch touches one file per (night, schema, source partition): with many
   // partitions that is dozens of files per batch, so descriptors, schema
   // hashes and created folders are kept instead of redone per append.
+  // Descriptors in least-recently-used order (a Map keeps insertion order).
+  // A replay of many nights over many partitions touches thousands of files:
+  // closing them all when the cache filled reopened most of them at once.
   private readonly fds = new Map<string, number>();
+  // How far each open file may hold bytes: an append that ends short of an
+  // earlier uncommitted attempt cuts the rest (no truncate call otherwise).
+  private readonly ends = new Map<number, number>();
   private readonly hashes = new Map<string, string>();
   private readonly dirs = new Set<string>();
-  private static readonly MAX_OPEN = 512;
+  private readonly maxOpen: number;
 
-  constructor(readonly root: string, private readonly store: StreamStore) {}
+  /** `maxOpenFiles`: descriptors kept open at most (default 2048). */
+  constructor(readonly root: string, private readonly store: StreamStore, opts: { maxOpenFiles?: number } = {}) {
+    this.maxOpen = Math.max(1, opts.maxOpenFiles ?? 2048);
+  }
 
   /** Cuts every file back to its committed length (after a crash). */
   recover(): number {
@@ -64,23 +73,45 @@ export class AlertArchive {
 
   private fileFd(abs: string, exists: boolean): number {
     let fd = this.fds.get(abs);
-    if (fd !== undefined) return fd;
-    if (this.fds.size >= AlertArchive.MAX_OPEN) this.closeFiles();
+    if (fd !== undefined) {
+      this.fds.delete(abs);
+      this.fds.set(abs, fd);
+      return fd;
+    }
+    if (this.fds.size >= this.maxOpen) this.closeOldest(1);
     const dir = path.dirname(abs);
     if (!this.dirs.has(dir)) {
       mkdirSync(dir, { recursive: true });
       this.dirs.add(dir);
     }
     // A recorded file is reopened as it is (missing, it fails as before); a new one starts empty.
-    fd = openSync(abs, exists ? 'r+' : 'w');
+    try {
+      fd = openSync(abs, exists ? 'r+' : 'w');
+    } catch (err) {
+      // Out of descriptors (a low process limit): give back half the cache and try once more.
+      if ((err as NodeJS.ErrnoException).code !== 'EMFILE' || this.fds.size === 0) throw err;
+      this.closeOldest(Math.ceil(this.fds.size / 2));
+      fd = openSync(abs, exists ? 'r+' : 'w');
+    }
     this.fds.set(abs, fd);
+    this.ends.set(fd, exists ? fstatSync(fd).size : 0);
     return fd;
+  }
+
+  private closeOldest(n: number): void {
+    for (const [abs, fd] of this.fds) {
+      if (n-- <= 0) break;
+      this.fds.delete(abs);
+      this.ends.delete(fd);
+      closeSync(fd);
+    }
   }
 
   /** Closes the open archive files (they reopen on the next append). */
   closeFiles(): void {
     for (const fd of this.fds.values()) closeSync(fd);
     this.fds.clear();
+    this.ends.clear();
   }
 
   /**
@@ -117,7 +148,9 @@ export class AlertArchive {
       }
       written += writevSync(fd, rest, state.committed + written);
     }
-    ftruncateSync(fd, state.committed + length);
+    const end = state.committed + length;
+    if ((this.ends.get(fd) ?? Infinity) > end) ftruncateSync(fd, end);
+    this.ends.set(fd, end);
     this.store.archive.put(key, { ...state, committed: state.committed + length });
     return rel;
   }
