@@ -201,9 +201,11 @@ export class Ingestor {
       }
       for (const g of archive.values()) this.opts.archive!.appendInTxn(g.survey, g.night, g.schema, g.partition, g.raws);
       for (const [k, off] of progress) this.store.progress.put(k.split('\u0000'), off.toString());
+      this.writePublishedInTxn();
       for (const [night, c] of Object.entries(outcome.counts)) this.store.addCountsInTxn(night, c);
       inTxn?.(outcome);
     });
+    this.unwrittenPublished.clear(); // written by that transaction
     this.remember(this.knownDetections, this.pendingDetections);
     this.remember(this.knownNonDetections, this.pendingNonDetections);
     return outcome;
@@ -223,21 +225,39 @@ export class Ingestor {
     for (const k of keys) set.add(k);
   }
 
+  // Published marks not yet written: they ride in the next ingest transaction
+  // (or writePublished at close) instead of a commit and fsync of their own
+  // per batch. Losing them to a crash only means republishing the last
+  // batch's outputs, which consumers recognise as repeats.
+  private readonly unwrittenPublished = new Map<string, { topic: string; partition: number; offset: bigint }>();
+
   /** How far a source partition's outputs are known to be published (-1 when none). */
   publishedOffset(topic: string, partition: number): bigint {
+    const pending = this.unwrittenPublished.get(`${topic}\u0000${partition}`);
+    if (pending) return pending.offset;
     const v = this.store.progress.get(['published', topic, String(partition)]) as string | undefined;
     return v === undefined ? -1n : BigInt(v);
   }
 
   /** Records that the outputs of these messages are durable (after the sink's flush). */
-  async markPublished(messages: readonly SourceMessage[]): Promise<void> {
-    const top = new Map<string, SourceMessage>();
+  markPublished(messages: readonly SourceMessage[]): void {
     for (const m of messages) {
       const k = `${m.topic}\u0000${m.partition}`;
-      if (!top.has(k) || m.offset > top.get(k)!.offset) top.set(k, m);
+      const cur = this.unwrittenPublished.get(k);
+      if (!cur || m.offset > cur.offset) this.unwrittenPublished.set(k, { topic: m.topic, partition: m.partition, offset: m.offset });
     }
-    // Losing this write to a crash only means republishing a batch: harmless.
-    await Promise.all([...top.values()].map((m) => this.store.progress.put(['published', m.topic, String(m.partition)], m.offset.toString())));
+  }
+
+  /** Writes the published marks held in memory (inside a write transaction). */
+  private writePublishedInTxn(): void {
+    for (const p of this.unwrittenPublished.values()) this.store.progress.put(['published', p.topic, String(p.partition)], p.offset.toString());
+  }
+
+  /** Writes the published marks held in memory in a transaction of their own (at close). */
+  writePublished(): void {
+    if (this.unwrittenPublished.size === 0) return;
+    this.store.env.transactionSync(() => this.writePublishedInTxn());
+    this.unwrittenPublished.clear();
   }
 
   /** Outputs of an already stored message again, from the stores; nothing is written or counted. */

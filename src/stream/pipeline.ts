@@ -105,7 +105,7 @@ export class StreamPipeline {
     this.emit('nondetections', nondet);
     for (const e of this.opts.enrichers ?? []) await e.enrich(out.ingested, { write: (s, r) => this.emit(s, [...r]), flush: async () => {}, close: async () => {} });
     await this.opts.sink.flush();
-    await this.ingestor.markPublished(messages);
+    this.ingestor.markPublished(messages);
     await this.parquet?.write(batchId, out.newDetections);
     return out;
   }
@@ -115,6 +115,7 @@ export class StreamPipeline {
   }
 
   async close(): Promise<void> {
+    this.ingestor.writePublished();
     await this.parquet?.flush();
     await this.opts.sink.close();
     this.archive?.closeFiles();

@@ -2,10 +2,13 @@
 // (OUT/annotated.jsonl, ...), appended and fsynced on flush; with Avro, also
 // OUT/<stream>.avro container files written with the published schemas.
 
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import type { AvroOutputs } from './avro-out.js';
 import { streamName, toJson, type OutRecord, type OutputSink } from './sink.js';
+
+const fsyncAsync = promisify(fsync);
 
 export class DirSink implements OutputSink {
   private readonly fds = new Map<string, number>();
@@ -24,6 +27,7 @@ export class DirSink implements OutputSink {
   }
 
   async flush(): Promise<void> {
+    const written: number[] = [];
     for (const [stream, lines] of this.pending) {
       if (lines.length === 0) continue;
       let fd = this.fds.get(stream);
@@ -35,9 +39,11 @@ export class DirSink implements OutputSink {
       const buf = Buffer.from(`${lines.join('\n')}\n`);
       let off = 0;
       while (off < buf.length) off += writeSync(fd, buf, off);
-      fsyncSync(fd);
+      written.push(fd);
     }
     this.pending.clear();
+    // The files' syncs overlap (libuv's thread pool) instead of waiting one after another.
+    await Promise.all(written.map((fd) => fsyncAsync(fd)));
     this.avro?.flush();
   }
 
