@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ang2pixNest } from '../../src/healpix/api.js';
 import { AlertDecoder } from '../../src/stream/decoding/decoder.js';
 import { StreamPipeline } from '../../src/stream/pipeline.js';
+import { runStream } from '../../src/stream/run.js';
+import { DirSink } from '../../src/stream/sinks/dir.js';
 import { KafkaSink } from '../../src/stream/sinks/kafka.js';
 import { fileSourceFiles } from '../../src/stream/sources/file.js';
 import { KafkaSource } from '../../src/stream/sources/kafka.js';
@@ -136,4 +138,26 @@ describe('stream from Kafka', () => {
     expect(p.store.counts().totals).toMatchObject({ received: 120, deadLettered: 0 });
     await p.close();
   }, 180_000);
+
+  it('replaces a consumer that crashed for good while joining, and still ends on idle', async () => {
+    await mock.createTopic('ztf4', 2);
+    const msgs = (await messages()).slice(0, 40).map((m, i) => ({ ...m, key: String(i) }));
+    await producer.send({ topic: 'ztf4', messages: msgs });
+    // INVALID_REQUEST (42) to the first JoinGroup (API key 11): an error
+    // kafkajs does not retry, so its consumer crashes before it ever joins.
+    await mock.pushRequestErrors(11, 42, 1);
+    const data = path.join(tmp.dir, 'rejoin');
+    const logs: Array<Record<string, unknown>> = [];
+    const report = await runStream({
+      dataDir: data, sink: new DirSink(path.join(data, 'out')), consumer: FAST, annotate: false, watch: false,
+      source: { kind: 'kafka', brokers: mock.bootstrap, topics: ['ztf4'], group: 'g4', idleExitMs: 2000 },
+      log: (o) => logs.push(o),
+    });
+    const msgsOf = (m: string) => logs.filter((l) => l.msg === m);
+    expect(msgsOf('consumer crashed')).toHaveLength(1);
+    expect(msgsOf('restarting the consumer')).toHaveLength(1);
+    expect(msgsOf('joined group').at(-1)?.partitions).toEqual({ ztf4: [0, 1] });
+    expect(report.totals).toMatchObject({ received: 40, decoded: 40, deadLettered: 0 });
+    expect(logs.at(-1)?.msg).toBe('left the group');
+  }, 120_000);
 });

@@ -87,6 +87,9 @@ describe('the night conductor', () => {
     // Idle for the configured 2.5 s after the last batch before the night ended.
     expect(Date.now() - started).toBeGreaterThan(4000 + 2500);
     expect(logs.some((l) => typeof l.why === 'string' && l.why.startsWith('night over'))).toBe(true);
+    // The log says which partitions this member got, and that it left the group on the way out.
+    expect(logs.find((l) => l.msg === 'joined group')?.partitions).toEqual({ [topic]: [0, 1] });
+    expect(logs.some((l) => l.msg === 'left the group')).toBe(true);
     // The night report: part 1's accounting plus outputs and per-catalog hit rates.
     expect(report.reportFile).toBeDefined();
     const saved = JSON.parse(readFileSync(report.reportFile!, 'utf8'));

@@ -27,6 +27,8 @@ export interface KafkaMock {
   brokerUp(id: number): Promise<void>;
   /** Moves a partition's leader to another broker (-1: leaderless). */
   setLeader(topic: string, partition: number, brokerId: number): Promise<void>;
+  /** Answers the next `count` requests of a Kafka API (by key: 11 JoinGroup, 14 SyncGroup, ...) with an error code. */
+  pushRequestErrors(apiKey: number, errorCode: number, count: number): Promise<void>;
   /** Ends the cluster; idempotent. */
   stop(): Promise<void>;
 }
@@ -242,6 +244,9 @@ export async function startKafkaMock(opts: KafkaMockOptions = {}): Promise<Kafka
       checkInt('partition', partition, 0, 100_000);
       checkInt('broker id', brokerId, -1, brokers);
       await command(`leader ${topic} ${partition} ${brokerId}`);
+    },
+    async pushRequestErrors(apiKey, errorCode, count) {
+      await command(`errors ${checkInt('api key', apiKey, 0, 1000)} ${checkInt('error code', errorCode, -1, 10_000)} ${checkInt('count', count, 1, 100_000)}`);
     },
     stop() {
       stopping ??= (async () => {

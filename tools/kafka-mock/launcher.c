@@ -10,6 +10,8 @@
  *   down BROKER_ID            disconnect the broker and refuse new connections
  *   up BROKER_ID              accept connections again (-1: all brokers)
  *   leader TOPIC PARTITION BROKER_ID   move a partition's leader
+ *   errors APIKEY ERRCODE COUNT   answer the next COUNT requests of that
+ *                             Kafka API (e.g. 11 JoinGroup) with that error
  *   quit                      exit
  * Exits cleanly on EOF of stdin (the test process is gone) and on SIGTERM,
  * SIGINT or SIGHUP. Set KAFKA_MOCK_DEBUG=1 for librdkafka's mock debug log on
@@ -139,6 +141,28 @@ static void cmd_leader(char *topic, const char *part_s, const char *id_s) {
                 reply("OK leader %s %ld %ld", topic, part, id);
 }
 
+static void cmd_errors(const char *key_s, const char *code_s, const char *cnt_s) {
+        long key, code, cnt, i;
+        rd_kafka_resp_err_t *errs;
+        if (!parse_int(key_s, 0, 1000, &key) ||
+            !parse_int(code_s, -1, 10000, &code) ||
+            !parse_int(cnt_s, 1, 100000, &cnt)) {
+                reply("ERR usage: errors APIKEY ERRCODE COUNT");
+                return;
+        }
+        errs = malloc(sizeof(*errs) * (size_t)cnt);
+        if (!errs) {
+                reply("ERR out of memory");
+                return;
+        }
+        for (i = 0; i < cnt; i++)
+                errs[i] = (rd_kafka_resp_err_t)code;
+        rd_kafka_mock_push_request_errors_array(mcluster, (int16_t)key,
+                                                (size_t)cnt, errs);
+        free(errs);
+        reply("OK errors %ld %ld %ld", key, code, cnt);
+}
+
 /* Runs one command line; returns 0 when asked to quit. */
 static int run_command(char *line) {
         char *save = NULL;
@@ -155,12 +179,14 @@ static int run_command(char *line) {
                 cmd_updown(cmd[0] == 'u', a1);
         } else if (!strcmp(cmd, "leader")) {
                 cmd_leader(a1, a2, a3);
+        } else if (!strcmp(cmd, "errors")) {
+                cmd_errors(a1, a2, a3);
         } else if (!strcmp(cmd, "quit")) {
                 reply("OK bye");
                 return 0;
         } else {
                 reply("ERR unknown command '%s' (topic, down, up, leader, "
-                      "quit)",
+                      "errors, quit)",
                       cmd);
         }
         return 1;
