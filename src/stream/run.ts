@@ -213,7 +213,9 @@ async function consumeOnce(
     w.log({ msg: 'stopping', why });
     const left = source.stop().then(() => true, (err: Error) => { w.log({ msg: 'disconnect failed', error: err.message }); return true; });
     for (;;) {
-      const done = await Promise.race([left, sleep(DISCONNECT_TIMEOUT_MS).then(() => false)]);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = await Promise.race([left, new Promise<false>((r) => { timer = setTimeout(() => r(false), DISCONNECT_TIMEOUT_MS); })]);
+      clearTimeout(timer); // a pending timer would hold the process open after the run
       if (done) { w.log({ msg: 'left the group' }); return; }
       if (!state.busy) { w.log({ msg: 'disconnect timed out: going on without leaving the group' }); return; }
     }
