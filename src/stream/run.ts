@@ -195,9 +195,14 @@ async function consumeOnce(
   // Idle counts from joining the group: a large group can take longer to
   // join than the idle time, and must not look idle before it has started.
   let joined = false;
+  // Waiting in a rebalance is not idleness: a join can wait a whole session
+  // timeout for a member that died, and the partitions come back after it.
+  let rebalancing = false;
   const started = Date.now();
+  source.consumer.on(source.consumer.events.REBALANCING, () => { rebalancing = true; });
   source.consumer.on(source.consumer.events.GROUP_JOIN, (e) => {
     joined = true;
+    rebalancing = false;
     state.last = Date.now();
     // Which partitions this process got: a member left without any is visible in the log.
     w.log({ msg: 'joined group', memberId: e.payload.memberId, leader: e.payload.isLeader, partitions: e.payload.memberAssignment, afterMs: e.payload.duration });
@@ -250,7 +255,8 @@ async function consumeOnce(
         timer = setInterval(() => {
           const now = Date.now();
           const over = Number.isFinite(w.endAt) ? nightOver(now, state.last, w.endAt, w.idleMs) : now - state.last >= w.idleMs;
-          if (joined && !state.busy && over) end(Number.isFinite(w.endAt) ? `night over: idle ${w.idleMs / 1000} s after ${new Date(w.endAt).toISOString()}` : `idle ${w.idleMs / 1000} s`, null);
+          if (rebalancing) state.last = now;
+          else if (joined && !state.busy && over) end(Number.isFinite(w.endAt) ? `night over: idle ${w.idleMs / 1000} s after ${new Date(w.endAt).toISOString()}` : `idle ${w.idleMs / 1000} s`, null);
         }, Math.min(200, w.idleMs));
       }
     });
