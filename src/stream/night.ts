@@ -90,7 +90,8 @@ export async function waitForTopic(
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Waits ms, or less when the signal aborts (the timer and the listener are both let go). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(done, ms);
     function done() {

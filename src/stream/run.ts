@@ -9,7 +9,7 @@ import { loadCatalogSet } from '../catalog/set.js';
 import { Registry } from '../metrics/registry.js';
 import { annotationSpecs, type AnnotationConfig } from './annotate/config.js';
 import { AnnotationEnricher, registerAnnotationMetrics } from './annotate/annotator.js';
-import { endAfterTime, nightOver, resolveNight, topicFor, waitForTopic, type NightPlan } from './night.js';
+import { endAfterTime, nightOver, resolveNight, sleep, topicFor, waitForTopic, type NightPlan } from './night.js';
 import { StreamPipeline, type Enricher, type PipelineOptions } from './pipeline.js';
 import { fileBatches } from './sources/file.js';
 import { KafkaSource } from './sources/kafka.js';
@@ -147,11 +147,6 @@ const MAX_CONSUMER_RESTARTS = 5;
 /** How long leaving the group may take once no batch is in hand (a crashed client can hang there). */
 const DISCONNECT_TIMEOUT_MS = 15_000;
 
-const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve) => {
-  const t = setTimeout(resolve, ms);
-  signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
-});
-
 /**
  * Consumes until stopped, idle past the end time, or (plain Kafka) idle for
  * idleMs. A consumer that crashes for good (an error kafkajs does not retry,
@@ -254,9 +249,9 @@ async function consumeOnce(
       if (w.idleMs > 0) {
         timer = setInterval(() => {
           const now = Date.now();
+          if (rebalancing) { state.last = now; return; }
           const over = Number.isFinite(w.endAt) ? nightOver(now, state.last, w.endAt, w.idleMs) : now - state.last >= w.idleMs;
-          if (rebalancing) state.last = now;
-          else if (joined && !state.busy && over) end(Number.isFinite(w.endAt) ? `night over: idle ${w.idleMs / 1000} s after ${new Date(w.endAt).toISOString()}` : `idle ${w.idleMs / 1000} s`, null);
+          if (joined && !state.busy && over) end(Number.isFinite(w.endAt) ? `night over: idle ${w.idleMs / 1000} s after ${new Date(w.endAt).toISOString()}` : `idle ${w.idleMs / 1000} s`, null);
         }, Math.min(200, w.idleMs));
       }
     });
