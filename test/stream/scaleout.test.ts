@@ -27,13 +27,15 @@ function stream(args: string[]): Promise<Record<string, unknown>> {
     'const { main } = await import(process.argv[1]); process.exitCode = await main(JSON.parse(process.argv[2]));', MAIN, JSON.stringify(['stream', ...args])],
   { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '', err = '';
-  let leftAt = 0;
   child.stdout.on('data', (c: Buffer) => { out += c; });
-  child.stderr.on('data', (c: Buffer) => { err += c; if (!leftAt && err.includes('"left the group"')) leftAt = Date.now(); });
+  child.stderr.on('data', (c: Buffer) => { err += c; });
   return new Promise((resolve, reject) => child.on('exit', (code) => {
-    if (code !== 0) reject(new Error(`skyjoin stream exited ${code}: ${err.slice(-3000)}`));
-    // Once out of the group it closes its stores and ends: nothing (a timer, a socket) holds it open.
-    else if (!leftAt || Date.now() - leftAt > 8000) reject(new Error(`skyjoin stream ended ${leftAt ? `${Date.now() - leftAt} ms after leaving the group` : 'without leaving the group'}: ${err.slice(-3000)}`));
+    if (code !== 0) return reject(new Error(`skyjoin stream exited ${code}: ${err.slice(-3000)}`));
+    // Once out of the group for the last time (a consumer replaced after a
+    // crash leaves too) it closes its stores and ends: nothing (a timer, a
+    // socket) holds it open.
+    const left = err.split('\n').filter((l) => l.includes('"msg":"left the group"')).map((l) => Date.parse(JSON.parse(l).time as string)).pop();
+    if (left === undefined || Date.now() - left > 8000) reject(new Error(`skyjoin stream ended ${left === undefined ? 'without leaving the group' : `${Date.now() - left} ms after leaving the group`}: ${err.slice(-3000)}`));
     else resolve(JSON.parse(out));
   }));
 }
