@@ -45,10 +45,31 @@ async function until(cond: () => boolean, ms = 60_000): Promise<void> {
   }
 }
 
-async function consumeAll(dataDir: string, topics: string | string[], group: string, want: (p: StreamPipeline) => boolean, consumers = 1): Promise<StreamPipeline[]> {
-  const pipes = Array.from({ length: consumers }, () => new StreamPipeline({ dataDir, sink: new KafkaSink(mock.bootstrap, 'test') }));
+/**
+ * Consumes `topics` in `group` until `want` holds. With several consumers they
+ * join one after another (the mock coordinator refuses members that join in
+ * the same round), and `produce` runs once every member holds a share of the
+ * partitions, so no member can take the whole topic before the others join.
+ */
+async function consumeAll(dataDir: string, topics: string | string[], group: string, want: (p: StreamPipeline) => boolean, opts: { consumers?: number; partitions?: number; produce?: () => Promise<unknown> } = {}): Promise<StreamPipeline[]> {
+  const n = opts.consumers ?? 1;
+  const pipes = Array.from({ length: n }, () => new StreamPipeline({ dataDir, sink: new KafkaSink(mock.bootstrap, 'test') }));
   const sources = pipes.map((p) => new KafkaSource({ brokers: mock.bootstrap, topics: typeof topics === 'string' ? [topics] : topics, group, maxBatch: 25, ...FAST }));
-  await Promise.all(sources.map((s, i) => s.start((m) => pipes[i].handle(m).then(() => undefined))));
+  // Each member's latest assignment, as partition counts.
+  const held = new Array<number>(n).fill(0);
+  sources.forEach((s, i) => s.consumer.on(s.consumer.events.GROUP_JOIN, (e) => {
+    held[i] = Object.values(e.payload.memberAssignment).reduce((k, parts) => k + parts.length, 0);
+  }));
+  for (let i = 0; i < n; i++) {
+    await sources[i].start((m) => pipes[i].handle(m).then(() => undefined));
+    await until(() => held[i] > 0);
+  }
+  if (opts.produce) {
+    const total = opts.partitions ?? 4;
+    // Settled: every member holds some, and together exactly the topic's partitions.
+    await until(() => held.every((h) => h > 0) && held.reduce((a, b) => a + b, 0) === total);
+    await opts.produce();
+  }
   await until(() => want(pipes[0])).catch((e) => { throw new Error(`${(e as Error).message}: ${JSON.stringify(pipes.map((p) => p.store.counts().totals))}`); });
   // Let commits land, then stop.
   await new Promise((r) => setTimeout(r, 500));
@@ -104,15 +125,17 @@ describe('stream from Kafka', () => {
 
   it('two consumers in one group split the partitions and build the same stores as one', async () => {
     const msgs = await messages();
-    await producer.send({ topic: 'ztf2', messages: msgs });
-    const one = path.join(tmp.dir, 'one');
-    const [p1] = await consumeAll(one, 'ztf2', 'solo', (x) => x.store.counts().totals.received >= 261);
-    await p1.close();
+    // The pair joins an empty topic and the night arrives once both hold a
+    // share; the single consumer then reads the same topic from the start.
     const two = path.join(tmp.dir, 'two');
-    const pipes = await consumeAll(two, 'ztf2', 'pair', (x) => x.store.counts().totals.received >= 261, 2);
+    const pipes = await consumeAll(two, 'ztf2', 'pair', (x) => x.store.counts().totals.received >= 261,
+      { consumers: 2, partitions: 4, produce: () => producer.send({ topic: 'ztf2', messages: msgs }) });
     // Both members took a share of the partitions.
     for (const p of pipes) expect(p.latencies.length).toBeGreaterThan(0);
     await Promise.all(pipes.map((p) => p.close()));
+    const one = path.join(tmp.dir, 'one');
+    const [p1] = await consumeAll(one, 'ztf2', 'solo', (x) => x.store.counts().totals.received >= 261);
+    await p1.close();
     const a = withoutObjectIds(await dumpStream(one)), b = withoutObjectIds(await dumpStream(two));
     for (const k of ['objects', 'detections', 'nondet', 'aliases', 'counts', 'archived', 'parquetRows']) expect(b[k], k).toEqual(a[k]);
   }, 180_000);
