@@ -19,6 +19,7 @@ import { writeCutouts } from './cutouts.js';
 import { validateAlert, type Alert, type Detection } from './decoding/alert.js';
 import type { AlertDecoder } from './decoding/decoder.js';
 import { DecodeError } from './decoding/errors.js';
+import { KeyList, KeySet } from './key-set.js';
 import { zeroCounts, type Counts, type DetectionRecord, type ObjectRecord, type StreamStore } from './store.js';
 
 export interface SourceMessage {
@@ -98,20 +99,32 @@ function meanRaDec(o: ObjectRecord): [number, number] {
   return [ra, Math.max(-90, Math.min(90, Math.asin(Math.max(-1, Math.min(1, o.sz / n))) / DEG))];
 }
 
+// Cache keys as four int32 lanes (see key-set.ts). Scratch views, so that
+// building a key allocates nothing but the bigint halves' conversion.
+const scratch = new ArrayBuffer(8);
+const scratchBig = new BigInt64Array(scratch);
+const scratchF64 = new Float64Array(scratch);
+const scratchI32 = new Int32Array(scratch);
+const DETECTION_TAG = 1;
+const NONDET_TAG = 2 << 28;
+
 export class Ingestor {
   private readonly radius: number;
 
   // Positive caches of stored detection ids and non-detection keys: every
   // alert repeats ~30 history entries and ~12 limits that earlier alerts
-  // brought, and a Set lookup is far cheaper than an LMDB existence check.
+  // brought, and a lookup in memory is far cheaper than an LMDB existence
+  // check. The keys sit in typed arrays (key-set.ts), out of the GC's way.
   // Only committed keys enter (merged after the transaction returns), and
   // nothing is ever deleted from those tables, so a hit is always true; a
   // miss falls through to LMDB (another process may have written the key).
-  private readonly knownDetections = new Set<string>();
-  private readonly knownNonDetections = new Set<string>();
-  private pendingDetections: string[] = [];
-  private pendingNonDetections: string[] = [];
   private static readonly CACHE_LIMIT = 2_000_000;
+  private readonly knownDetections = new KeySet(Ingestor.CACHE_LIMIT);
+  private readonly knownNonDetections = new KeySet(Ingestor.CACHE_LIMIT);
+  private readonly pendingDetections = new KeyList();
+  private readonly pendingNonDetections = new KeyList();
+  // Band names as small numbers for non-detection keys.
+  private readonly bandCodes = new Map<string, number>();
 
   constructor(private readonly store: StreamStore, private readonly decoder: AlertDecoder, private readonly opts: IngestOptions = {}) {
     this.radius = opts.matchRadiusArcsec ?? 1.5;
@@ -159,8 +172,8 @@ export class Ingestor {
     }
     if (todo.length === 0) return outcome;
 
-    this.pendingDetections = [];
-    this.pendingNonDetections = [];
+    this.pendingDetections.clear();
+    this.pendingNonDetections.clear();
     this.store.env.transactionSync(() => {
       const archive = new Map<string, { survey: string; night: string; schema: string; partition: number; raws: Uint8Array[] }>();
       const progress = new Map<string, bigint>();
@@ -206,8 +219,8 @@ export class Ingestor {
       inTxn?.(outcome);
     });
     this.unwrittenPublished.clear(); // written by that transaction
-    this.remember(this.knownDetections, this.pendingDetections);
-    this.remember(this.knownNonDetections, this.pendingNonDetections);
+    this.pendingDetections.drainInto(this.knownDetections);
+    this.pendingNonDetections.drainInto(this.knownNonDetections);
     return outcome;
   }
 
@@ -220,10 +233,28 @@ export class Ingestor {
     return id;
   }
 
-  private remember(set: Set<string>, keys: string[]): void {
-    if (set.size + keys.length > Ingestor.CACHE_LIMIT) set.clear();
-    for (const k of keys) set.add(k);
+  /** A detection id's cache key into scratchI32[0..1] (ids are Avro longs: exact in 64 bits). */
+  private static detectionKey(id: bigint): void {
+    scratchBig[0] = id;
   }
+
+  /**
+   * A non-detection's cache key: lanes (object, mjd low, mjd high, tag|band|kind)
+   * into `out`; false when it does not fit (then it is simply not cached).
+   */
+  private nonDetectionKey(objectId: number, mjd: number, band: string, kind: string, out: Int32Array): boolean {
+    let code = this.bandCodes.get(band);
+    if (code === undefined) {
+      if (this.bandCodes.size >= 1 << 20) return false;
+      this.bandCodes.set(band, (code = this.bandCodes.size));
+    }
+    if (!(objectId >= 0 && objectId <= 0x7fffffff)) return false;
+    scratchF64[0] = mjd;
+    out[0] = objectId; out[1] = scratchI32[0]; out[2] = scratchI32[1];
+    out[3] = NONDET_TAG | (code << 1) | (kind === 'forced' ? 1 : 0);
+    return true;
+  }
+  private readonly ndKey = new Int32Array(4);
 
   // Published marks not yet written: they ride in the next ingest transaction
   // (or writePublished at close) instead of a commit and fsync of their own
@@ -329,11 +360,13 @@ export class Ingestor {
     let detectionsAdded = 0;
     const addDetection = (d: Detection, from: 'alert' | 'history', cutouts?: Record<string, string>): void => {
       const k = d.alertId.toString();
+      Ingestor.detectionKey(d.alertId);
+      const lo = scratchI32[0], hi = scratchI32[1];
       // History entries mostly repeat what earlier alerts brought: an existence
       // check skips decoding the stored record.
       if (from === 'history') {
-        if (this.knownDetections.has(k)) return;
-        if (s.detections.doesExist(k)) { this.pendingDetections.push(k); return; }
+        if (this.knownDetections.has(lo, hi, 0, DETECTION_TAG)) return;
+        if (s.detections.doesExist(k)) { this.pendingDetections.push(lo, hi, 0, DETECTION_TAG); return; }
       }
       const old = from === 'history' ? undefined : s.detections.get(k);
       if (old && old.from === 'alert') return;
@@ -342,7 +375,7 @@ export class Ingestor {
         mag: d.mag, magErr: d.magErr, flux: d.flux, fluxErr: d.fluxErr, isDiffPos: d.isDiffPos, from, cutouts,
       };
       s.detections.put(k, rec);
-      this.pendingDetections.push(k);
+      this.pendingDetections.push(lo, hi, 0, DETECTION_TAG);
       if (old) return; // a history detection completed by its own alert: not a new detection
       detectionsAdded++;
       outcome.newDetections.push(rec);
@@ -359,17 +392,21 @@ export class Ingestor {
     addDetection({ alertId: a.alertId, mjd: a.mjd, band: a.band, ra: a.ra, dec: a.dec, mag: a.mag, magErr: a.magErr, flux: a.flux, fluxErr: a.fluxErr, isDiffPos: a.isDiffPos }, 'alert', cutouts);
     for (const p of a.prvDetections) if (p.alertId > 0n) addDetection(p, 'history');
     let nonDetectionsAdded = 0;
-    const fresh = new Set<string>();
+    let fresh: Set<string> | undefined;
+    const nk = this.ndKey;
     for (const n of a.nonDetections) {
       if (!Number.isFinite(n.mjd)) continue;
-      const ck = `${obj.id}|${n.mjd}|${n.band}|${n.kind}`;
-      if (this.knownNonDetections.has(ck)) continue;
+      const cached = this.nonDetectionKey(obj.id, n.mjd, n.band, n.kind, nk);
+      if (cached && this.knownNonDetections.has(nk[0], nk[1], nk[2], nk[3])) continue;
       const k = [obj.id, n.mjd, n.band, n.kind];
-      this.pendingNonDetections.push(ck);
+      if (cached) this.pendingNonDetections.push(nk[0], nk[1], nk[2], nk[3]);
       // Keys start with the object id: an object made by this alert has none
       // stored yet, and repeats within the alert are caught by 'fresh'.
-      if (objectCreated ? fresh.has(ck) : s.nondet.doesExist(k)) continue;
-      if (objectCreated) fresh.add(ck);
+      if (objectCreated) {
+        const ck = `${n.mjd}|${n.band}|${n.kind}`;
+        if ((fresh ??= new Set()).has(ck)) continue;
+        fresh.add(ck);
+      } else if (s.nondet.doesExist(k)) continue;
       s.nondet.put(k, { objectId: obj.id, survey: a.survey, mjd: n.mjd, band: n.band, kind: n.kind, limitingMag: n.limitingMag, flux: n.flux, fluxErr: n.fluxErr });
       nonDetectionsAdded++;
     }
