@@ -49,7 +49,7 @@ interface StreamReport {
   detections: number;
   duplicatesSkipped: number;
   objects: number;
-  run: { firstMessageAt: number; lastStoredAt: number; messages: number; latencyMs: { p50: number | null; p99: number | null; samples: number } };
+  run: { firstMessageAt: number; lastStoredAt: number; messages: number; latencyMs: { p50: number | null; p99: number | null; samples: number }; cpuMs: { processMs: number; mainThreadMs: number | null } };
 }
 
 interface Child {
@@ -187,9 +187,14 @@ async function runSetup(setup: Setup, tag: string, target: number): Promise<Row[
     const first = Math.min(...reports.filter((r) => r.run.firstMessageAt).map((r) => r.run.firstMessageAt));
     const last = Math.max(...reports.map((r) => r.run.lastStoredAt));
     const seconds = (last - first) / 1000;
+    // CPU over each process's whole run (start-up and the idle wait at the end included).
+    const perAlert = (ms: number) => Math.round((ms * 1000) / received);
+    const cpuAll = reports.reduce((s, r) => s + r.run.cpuMs.processMs, 0);
+    const mains = reports.map((r) => r.run.cpuMs.mainThreadMs);
+    const cpuNote = `; CPU per alert ${perAlert(cpuAll)} µs in all threads${mains.every((m) => m !== null) ? ` (main threads ${perAlert(mains.reduce((s, m) => s + m!, 0))} µs)` : ''}`;
     rows.push({
       measure: `${setup.label}, ${PROCS} processes in one group: first message consumed -> last batch stored`, value: Math.round(received / seconds), unit: 'alerts/s', n: received, seconds: +seconds.toFixed(2),
-      note: `target >= ${target.toLocaleString('en')}; per process ${reports.map((r) => r.received).join(' + ')}; objects ${reports.map((r) => r.objects).join(' + ')}; duplicates ${reports.reduce((s, r) => s + r.duplicatesSkipped, 0)}; dead letters ${reports.reduce((s, r) => s + r.deadLettered, 0)}${received !== produced.messages ? `; PRODUCED ${produced.messages}` : ''}`,
+      note: `target >= ${target.toLocaleString('en')}; per process ${reports.map((r) => r.received).join(' + ')}; objects ${reports.map((r) => r.objects).join(' + ')}; duplicates ${reports.reduce((s, r) => s + r.duplicatesSkipped, 0)}; dead letters ${reports.reduce((s, r) => s + r.deadLettered, 0)}${cpuNote}${received !== produced.messages ? `; PRODUCED ${produced.messages}` : ''}`,
     });
 
     // 2. Latency at a set rate, consumers already running.

@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { loadCatalogSet } from '../catalog/set.js';
+import { cpuSince, cpuTimes, type CpuTimes } from '../metrics/cpu.js';
 import { Registry } from '../metrics/registry.js';
 import { annotationSpecs, type AnnotationConfig } from './annotate/config.js';
 import { AnnotationEnricher, registerAnnotationMetrics } from './annotate/annotator.js';
@@ -43,7 +44,7 @@ export interface StreamReport {
   nights: Record<string, Record<string, number>>;
   outputs: Record<string, number>;
   enrichers: Record<string, unknown>;
-  run: { firstMessageAt: number; lastStoredAt: number; messages: number; latencyMs: { p50: number | null; p99: number | null; samples: number } };
+  run: { firstMessageAt: number; lastStoredAt: number; messages: number; latencyMs: { p50: number | null; p99: number | null; samples: number }; cpuMs: CpuTimes };
   reportFile?: string;
 }
 
@@ -66,6 +67,7 @@ function percentile(sorted: Float64Array, p: number): number | null {
 
 export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
   const log = o.log ?? (() => {});
+  const cpu0 = cpuTimes();
   const registry = new Registry();
   const enrichers = await enrichersFor(o, registry);
   const pipeline = new StreamPipeline({
@@ -129,7 +131,7 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
     ...(night ? { night, topic } : {}),
     totals: { ...counts.totals }, nights: counts.nights, outputs: { ...pipeline.outputs },
     enrichers: Object.fromEntries(enrichers.map((e) => [e.constructor.name, e.report?.() ?? {}])),
-    run: { ...run, latencyMs: { p50: percentile(lat, 50), p99: percentile(lat, 99), samples: lat.length } },
+    run: { ...run, latencyMs: { p50: percentile(lat, 50), p99: percentile(lat, 99), samples: lat.length }, cpuMs: cpuSince(cpu0) },
   };
   if (night) {
     const dir = path.join(pipeline.store.dir, 'reports');
