@@ -1,8 +1,8 @@
 // CPU time of this process: all threads (process.cpuUsage) and, on Linux,
 // the main JavaScript thread alone (/proc/self/task/PID/stat). The
 // difference is V8's helper threads (concurrent GC marking, optimizing
-// compiler) and libuv's pool (zlib, fsync): on the stream they cost a third
-// as much as the main thread, which a main-thread profile never shows.
+// compiler) and libuv's pool (zlib, fsync): on the stream they add ~60% to
+// the main thread's time, which a main-thread profile never shows.
 
 import { readFileSync } from 'node:fs';
 

@@ -100,7 +100,7 @@ function meanRaDec(o: ObjectRecord): [number, number] {
 }
 
 // Cache keys as four int32 lanes (see key-set.ts). Scratch views, so that
-// building a key allocates nothing but the bigint halves' conversion.
+// building a key allocates nothing.
 const scratch = new ArrayBuffer(8);
 const scratchBig = new BigInt64Array(scratch);
 const scratchF64 = new Float64Array(scratch);
@@ -123,8 +123,9 @@ export class Ingestor {
   private readonly knownNonDetections = new KeySet(Ingestor.CACHE_LIMIT);
   private readonly pendingDetections = new KeyList();
   private readonly pendingNonDetections = new KeyList();
-  // Band names as small numbers for non-detection keys.
+  // Band names as small numbers for non-detection keys, and the key being built.
   private readonly bandCodes = new Map<string, number>();
+  private readonly ndKey = new Int32Array(4);
 
   constructor(private readonly store: StreamStore, private readonly decoder: AlertDecoder, private readonly opts: IngestOptions = {}) {
     this.radius = opts.matchRadiusArcsec ?? 1.5;
@@ -233,11 +234,6 @@ export class Ingestor {
     return id;
   }
 
-  /** A detection id's cache key into scratchI32[0..1] (ids are Avro longs: exact in 64 bits). */
-  private static detectionKey(id: bigint): void {
-    scratchBig[0] = id;
-  }
-
   /**
    * A non-detection's cache key: lanes (object, mjd low, mjd high, tag|band|kind)
    * into `out`; false when it does not fit (then it is simply not cached).
@@ -254,7 +250,6 @@ export class Ingestor {
     out[3] = NONDET_TAG | (code << 1) | (kind === 'forced' ? 1 : 0);
     return true;
   }
-  private readonly ndKey = new Int32Array(4);
 
   // Published marks not yet written: they ride in the next ingest transaction
   // (or writePublished at close) instead of a commit and fsync of their own
@@ -359,15 +354,14 @@ export class Ingestor {
     if (!obj.surveys.includes(a.survey)) obj.surveys.push(a.survey);
     let detectionsAdded = 0;
     const addDetection = (d: Detection, from: 'alert' | 'history', cutouts?: Record<string, string>): void => {
-      const k = d.alertId.toString();
-      Ingestor.detectionKey(d.alertId);
+      // The id's two int32 halves are its cache key (ids are Avro longs: exact in 64 bits).
+      scratchBig[0] = d.alertId;
       const lo = scratchI32[0], hi = scratchI32[1];
-      // History entries mostly repeat what earlier alerts brought: an existence
-      // check skips decoding the stored record.
-      if (from === 'history') {
-        if (this.knownDetections.has(lo, hi, 0, DETECTION_TAG)) return;
-        if (s.detections.doesExist(k)) { this.pendingDetections.push(lo, hi, 0, DETECTION_TAG); return; }
-      }
+      // History entries mostly repeat what earlier alerts brought: a cache hit
+      // needs no LMDB key at all, and an existence check skips decoding the stored record.
+      if (from === 'history' && this.knownDetections.has(lo, hi, 0, DETECTION_TAG)) return;
+      const k = d.alertId.toString();
+      if (from === 'history' && s.detections.doesExist(k)) { this.pendingDetections.push(lo, hi, 0, DETECTION_TAG); return; }
       const old = from === 'history' ? undefined : s.detections.get(k);
       if (old && old.from === 'alert') return;
       const rec: DetectionRecord = {
