@@ -270,7 +270,12 @@ describe('watch lists', () => {
     expect(p2.hits).toHaveLength(15);
     expect(p2.next).toBeNull();
     const since = json(await app.inject({ method: 'GET', url: `/v1/watchlists/${id}/hits?since=2026-01-01T00:00:20Z`, headers: as(alice) }));
-    expect(since.hits.map((h: { alertId: string }) => h.alertId)).toEqual(['1020', '1021', '1022', '1023', '1024']);
+    expect(since.hits.map((h: { alert_id: string }) => h.alert_id)).toEqual(['1020', '1021', '1022', '1023', '1024']);
+    // snake_case, the names of the watchlist-ID output stream.
+    expect(since.hits[0]).toEqual({
+      watchlist_id: id, kind: 'target', target: 't2', sep_arcsec: 0.1, alert_id: '1020', object_id: 'o20', survey: null,
+      ra: 1, dec: 2, mjd: 60020, recorded_at: '2026-01-01T00:00:20.000Z',
+    });
   });
 
   it('validates targets: radius 0.01" to 1 deg, names, coordinates', async () => {

@@ -6,6 +6,7 @@ import type { ServiceContext } from '../context.js';
 import { BadCursor, TargetNotFound, TooManySources, TooManyTargets, Unauthorized, WatchlistNotFound } from '../errors.js';
 import { parseJsonRows } from '../sources-parse.js';
 import { MAX_TARGET_RADIUS_ARCSEC, MIN_TARGET_RADIUS_ARCSEC, type Watchlist, type WatchRegion } from '../../watch/store.js';
+import { hitFields, hitFieldsSchema } from '../../watch/hit-fields.js';
 import { decProp, errorResponses, raProp } from '../schemas.js';
 import { sourcesFromBody } from './sources.js';
 
@@ -232,7 +233,16 @@ export function watchlistRoutes(app: FastifyInstance, ctx: ServiceContext): void
           limit: { type: 'integer', minimum: 1, maximum: 100000, default: 1000 },
         },
       },
-      response: { ...errorResponses },
+      response: {
+        200: {
+          type: 'object', required: ['hits', 'next'],
+          properties: {
+            hits: { type: 'array', items: hitFieldsSchema },
+            next: { type: 'string', nullable: true, description: 'Cursor of the next page (pass as ?cursor=), null on the last page' },
+          },
+        },
+        ...errorResponses,
+      },
     },
   }, async (req) => {
     const w = mine(req, req.params.id);
@@ -243,7 +253,7 @@ export function watchlistRoutes(app: FastifyInstance, ctx: ServiceContext): void
     } catch {
       throw new BadCursor();
     }
-    return { hits: page.hits, next: page.next };
+    return { hits: page.hits.map(hitFields), next: page.next };
   });
 }
 
