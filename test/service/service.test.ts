@@ -100,6 +100,16 @@ describe('sources and crossmatch', () => {
     return Array.from({ length: m.length }, (_, i) => `${src[m.probe[i]].id},${gcvs.id(m.row[i])},${m.sepArcsec[i]}`);
   }
 
+  it('asks for the catalog by name when several are served: a 400 naming the parameter', async () => {
+    const up = json(await app.inject({ method: 'POST', url: '/v1/sources', payload: [{ id: 'a', ra: 1, dec: 2 }] })).id;
+    for (const [method, url, payload] of [['GET', `/v1/sources/${up}/matches`, undefined], ['POST', '/v1/xmatch', [{ id: 'a', ra: 1, dec: 2 }]]] as const) {
+      const r = await app.inject({ method, url, payload });
+      expect(r.statusCode, url).toBe(400);
+      expect(json(r)).toMatchObject({ code: 'SKY_BAD_REQUEST', message: "querystring: 'catalog' is required when more than one catalog is served (one of: bsc5, openngc, gcvs)" });
+    }
+    expect((await app.inject({ method: 'GET', url: `/v1/sources/${up}/matches?catalog=nope` })).statusCode).toBe(404);
+  });
+
   it('uploads JSON, CSV and Arrow and returns the same matches as the library in every format', async () => {
     const bodies: Array<[string, string | Buffer]> = [
       ['application/json', JSON.stringify(src)],

@@ -5,13 +5,14 @@ import type { ServedCatalog } from '../../catalog/set.js';
 import { normalizeRa } from '../../sky/angles.js';
 import { positionAngleDeg } from '../../sky/vector.js';
 import type { ServiceContext } from '../context.js';
-import { CatalogNotFound, ColumnNotFound, RadiusTooLarge } from '../errors.js';
+import { BadRequest, CatalogNotFound, ColumnNotFound, RadiusTooLarge } from '../errors.js';
 import { catalogSchema, columnsProp, decProp, errorResponses, raProp, radiusProp } from '../schemas.js';
 
+/** The catalog a request names; none named is fine only when one catalog is served. */
 export function catalogOf(ctx: ServiceContext, name: string | undefined): ServedCatalog {
   if (name === undefined) {
     if (ctx.catalogs.size === 1) return [...ctx.catalogs.values()][0];
-    throw new CatalogNotFound('(none given: pass ?catalog=, one of ' + [...ctx.catalogs.keys()].join(', ') + ')');
+    throw new BadRequest(`querystring: 'catalog' is required when more than one catalog is served (one of: ${[...ctx.catalogs.keys()].join(', ')})`);
   }
   const c = ctx.catalogs.get(name);
   if (!c) throw new CatalogNotFound(name);
