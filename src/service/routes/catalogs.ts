@@ -44,6 +44,7 @@ export function catalogRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   app.get('/v1/catalogs', {
     schema: {
       tags: ['catalogs'], summary: 'The catalogs served',
+      description: 'Every catalog this service serves, with its rows, columns (what ?columns= can ask for), index scheme, default match radius, sky coverage and licence.',
       response: { 200: { type: 'object', properties: { catalogs: { type: 'array', items: { $ref: 'Catalog#' } } } } },
     },
   }, async () => ({ catalogs: [...ctx.catalogs.values()].map(describe) }));
@@ -51,7 +52,8 @@ export function catalogRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   app.get<{ Params: { name: string } }>('/v1/catalogs/:name', {
     schema: {
       tags: ['catalogs'], summary: 'One catalog: rows, columns, scheme, default radius, coverage',
-      params: { type: 'object', properties: { name: { type: 'string', description: 'Catalog name' } }, required: ['name'] },
+      description: 'The description of one served catalog (as in GET /v1/catalogs); 404 when it is not served.',
+      params: { type: 'object', properties: { name: { type: 'string', description: 'Catalog name', examples: ['bsc5'] } }, required: ['name'] },
       response: { 200: { $ref: 'Catalog#' }, ...errorResponses },
     },
   }, async (req) => describe(catalogOf(ctx, req.params.name)));
@@ -59,7 +61,8 @@ export function catalogRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   app.get<{ Params: { name: string }; Querystring: { ra: number; dec: number; radius_arcsec?: number; limit: number; columns?: string } }>('/v1/catalogs/:name/cone', {
     schema: {
       tags: ['catalogs'], summary: 'Rows within a radius of a position, nearest first',
-      params: { type: 'object', properties: { name: { type: 'string', description: 'Catalog name' } }, required: ['name'] },
+      description: 'Exact spherical distance. Each row comes with its separation and position angle from the centre and the requested columns; at most `limit` rows (the nearest), `count` says how many lie within the radius.',
+      params: { type: 'object', properties: { name: { type: 'string', description: 'Catalog name', examples: ['bsc5'] } }, required: ['name'] },
       querystring: {
         type: 'object', additionalProperties: false,
         properties: {

@@ -8,7 +8,7 @@ import type { ServiceContext } from '../context.js';
 import { BadCursor, RadiusTooLarge, TooManySources, UnsupportedMediaType, UploadNotFound } from '../errors.js';
 import { CONTENT_TYPE, matchBytes, negotiate, type MatchChunk } from '../match-output.js';
 import { catalogOf, parseColumns } from './catalogs.js';
-import { columnsProp, errorResponses, kProp, modeProp } from '../schemas.js';
+import { columnsProp, docsOnly, errorResponses, kProp, matchesResponse, matchRowSchema, modeProp, positionsBody } from '../schemas.js';
 import { parseArrowRows, parseCsvRows, parseJsonRows, type PositionList } from '../sources-parse.js';
 import { CHUNK_ROWS, type SourceChunk } from '../uploads.js';
 
@@ -25,7 +25,7 @@ interface MatchQuery {
 const matchQuerySchema = {
   type: 'object', additionalProperties: false,
   properties: {
-    catalog: { type: 'string', description: 'Catalog name (required when more than one is served)' },
+    catalog: { type: 'string', description: 'Catalog name (required when more than one is served)', examples: ['bsc5'] },
     radius_arcsec: { type: 'number', minimum: 0, description: "Match radius, arcsec; default: each source's own radius_arcsec if uploaded, else the catalog's default" },
     mode: modeProp, k: kProp, columns: columnsProp,
     cursor: { type: 'string', description: 'Where to continue: the `next` value of the previous page' },
@@ -72,10 +72,26 @@ function sendStream(reply: FastifyReply, format: ReturnType<typeof negotiate>, g
   return reply.send(Readable.from(gen));
 }
 
+const EXAMPLE_SOURCES = [{ id: 'sn-candidate-1', ra: 10.6847, dec: 41.269 }, { id: 'sn-candidate-2', ra: 83.8221, dec: -5.3911, radius_arcsec: 5 }];
+
+/** The JSON answer of the match routes (CSV and Arrow carry the same columns). */
+function matchesJson(extra: Record<string, unknown>) {
+  return {
+    type: 'object',
+    properties: {
+      ...extra,
+      catalog: { type: 'string' },
+      mode: { type: 'string', enum: ['all', 'best', 'nearest'] },
+      matches: { type: 'array', items: matchRowSchema },
+    },
+  };
+}
+
 export function sourceRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   const limits = ctx.config.limits;
 
   app.post('/v1/sources', {
+    config: docsOnly({ body: positionsBody('sources', 'id', EXAMPLE_SOURCES) }),
     schema: {
       tags: ['sources'], summary: 'Upload a list of sources (JSON, CSV or Arrow IPC), kept for later matching',
       description: 'Body: a JSON array of {id, ra, dec[, radius_arcsec]}, CSV with a header holding id,ra,dec[,radius_arcsec], or an Arrow IPC stream with those columns; chosen by Content-Type.',
@@ -100,8 +116,18 @@ export function sourceRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   });
 
   app.get<{ Params: { id: string }; Querystring: MatchQuery }>('/v1/sources/:id/matches', {
+    config: docsOnly({
+      responses: {
+        200: matchesResponse(matchesJson({
+          upload: { type: 'string', description: 'Upload id' },
+          sources: { type: 'string', description: 'Sources of this page, first-last (0-based, end exclusive)', examples: ['0-65536'] },
+          next: { type: 'string', nullable: true, description: 'Cursor of the next page (also in the x-next-cursor header and a Link header), null on the last page' },
+        })),
+      },
+    }),
     schema: {
       tags: ['sources'], summary: 'Matches of uploaded sources in a catalog: JSON, CSV or Arrow by Accept, streamed, paged by cursor',
+      description: 'Crossmatches an upload against a catalog (`catalog` is required when more than one is served) and streams the pairs, so a million sources never wait for the whole answer. With `limit`, one page of sources; the next page is at `cursor` = the `next` value (x-next-cursor header for CSV and Arrow).',
       params: { type: 'object', properties: { id: { type: 'string', description: 'Upload id from POST /v1/sources' } }, required: ['id'] },
       querystring: matchQuerySchema,
       response: { ...errorResponses },
@@ -141,6 +167,10 @@ export function sourceRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   });
 
   app.post<{ Querystring: MatchQuery }>('/v1/xmatch', {
+    config: docsOnly({
+      body: positionsBody('sources', 'id', EXAMPLE_SOURCES),
+      responses: { 200: matchesResponse(matchesJson({ sources: { type: 'integer', description: 'Sources sent' } })) },
+    }),
     schema: {
       tags: ['sources'], summary: 'Crossmatch a small list of sources in one call',
       description: 'Body: {"sources": [{id, ra, dec[, radius_arcsec]}]} (or a bare array, CSV, or Arrow IPC by Content-Type); options in the query string. Answer as JSON, CSV or Arrow by Accept.',
