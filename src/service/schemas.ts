@@ -1,5 +1,6 @@
 // JSON Schemas shared by the routes (OpenAPI comes from them).
-import type {} from '@fastify/swagger';
+import type { FastifySchema } from 'fastify';
+import type { SwaggerTransform } from '@fastify/swagger';
 
 export const errorSchema = {
   $id: 'Error',
@@ -130,9 +131,9 @@ export const matchRowSchema = {
  * Route config adding to the OpenAPI document what the route's own schema
  * cannot carry (bodies and responses handled outside Ajv and the serializer).
  */
-export function docsOnly(extra: { body?: unknown; responses?: Record<string, unknown> }) {
+export function docsOnly(extra: { body?: unknown; responses?: Record<string, unknown> }): { swaggerTransform: SwaggerTransform<FastifySchema> } {
   return {
-    swaggerTransform: ({ schema, url }: { schema: Record<string, unknown>; url: string }) => ({
+    swaggerTransform: ({ schema, url }) => ({
       url,
       schema: {
         ...schema,
