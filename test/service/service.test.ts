@@ -313,6 +313,17 @@ describe('operations', () => {
     expect(m.body).toContain('skyjoin_http_requests_total{');
     expect(m.body).toContain('skyjoin_matches_served_total{');
     expect(m.body).toContain('skyjoin_http_request_duration_seconds_bucket{');
+    // Counted per route, method and status by the route's own hook; unknown routes too.
+    const count = (body: string, labels: string) => Number(new RegExp(`^skyjoin_http_requests_total\\{${labels}\\} (\\d+)$`, 'm').exec(body)?.[1] ?? 0);
+    const ok = 'method="GET",route="/v1/catalogs/:name/cone",status="200"', bad = 'method="GET",route="/v1/catalogs/:name/cone",status="400"';
+    const before = [count(m.body, ok), count(m.body, bad), count(m.body, 'method="any",route="unknown",status="404"')];
+    await app.inject({ method: 'GET', url: '/v1/catalogs/gcvs/cone?ra=1&dec=2' });
+    await app.inject({ method: 'GET', url: '/v1/catalogs/gcvs/cone?ra=1&dec=2' });
+    await app.inject({ method: 'GET', url: '/v1/catalogs/gcvs/cone?ra=1&dec=91' });
+    await app.inject({ method: 'GET', url: '/nowhere' });
+    const after = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect([count(after, ok), count(after, bad), count(after, 'method="any",route="unknown",status="404"')]).toEqual([before[0] + 2, before[1] + 1, before[2] + 1]);
+    expect(after).toMatch(/^skyjoin_http_request_duration_seconds_count\{route="\/v1\/catalogs\/:name\/cone"\} \d+$/m);
     const doc = json(await app.inject({ method: 'GET', url: '/docs/json' }));
     for (const p of ['/v1/catalogs', '/v1/catalogs/{name}/cone', '/v1/sources', '/v1/sources/{id}/matches', '/v1/xmatch', '/v1/watchlists', '/v1/watchlists/{id}/check', '/v1/watchlists/{id}/hits', '/healthz', '/metrics']) {
       expect(doc.paths[p], p).toBeDefined();
