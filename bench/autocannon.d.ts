@@ -1,7 +1,7 @@
 // autocannon ships no types; the benchmark uses a small part of its API.
 declare module 'autocannon' {
   interface Result {
-    requests: { average: number };
+    requests: { average: number; total: number };
     latency: { p50: number; p99: number };
     errors: number;
     non2xx: number;

@@ -1,12 +1,17 @@
 // The service against a real listening server (a child process: one core for
 // the server, the other for the load generator):
+//   per-request overhead: a cone search that finds nothing beside a bare
+//     Fastify route returning a small JSON object (bench/lib/bare-fastify.ts),
+//     autocannon 64 connections, in back-to-back pairs; goal >= 0.7x.
+//     Each server's CPU per request (from /proc) is given too: it moves less
+//     than requests/s when other work shares the machine.
 //   cone: autocannon, 10 s, 64 connections, random 60" cones on GCVS (59,099 rows)
 //   upload 10^6 sources and fetch all their matches, as Arrow and as CSV, end to end
 //   watch-list check of 10,000 positions against 10^6 targets
 // The server logs at warn level during the run (request logging is a cost of its own).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as A from 'apache-arrow';
@@ -14,64 +19,104 @@ import autocannon from 'autocannon';
 import { open } from 'lmdb';
 import { KeyStore } from '../src/service/keys.js';
 import { uniformSky } from '../src/sky/random.js';
-import { percentile, report, type Row } from './lib/results.js';
+import { percentile, report, table, type Row } from './lib/results.js';
 
 const PORT = 18000 + Math.floor(Math.random() * 1000);
 const BASE = `http://127.0.0.1:${PORT}`;
+const BARE = `http://127.0.0.1:${PORT + 1}`;
 
-async function startServer(dataDir: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['bin/skyjoin.js', 'serve', '--data', dataDir, '--port', String(PORT)], {
-    env: { ...process.env, SKYJOIN_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'],
-  });
+async function startChild(args: string[], health: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, args, { env: { ...process.env, SKYJOIN_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
   for (let i = 0; i < 200; i++) {
     try {
-      if ((await fetch(`${BASE}/healthz`)).ok) return child;
+      if ((await fetch(health)).ok) return child;
     } catch { /* not up yet */ }
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill();
-  throw new Error('server did not start');
+  throw new Error(`${args.join(' ')} did not start`);
 }
 
-function coneLoad(): Promise<autocannon.Result> {
-  const sky = uniformSky(100_000, 3);
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+/** autocannon, 64 connections, on paths made by `path(i)`; also the server's CPU per request. */
+async function load(base: string, path: (i: number) => string, seconds: number, pid: number): Promise<{ res: autocannon.Result; cpuUsPerRequest: number }> {
   let i = 0;
-  return new Promise((resolve, reject) => {
+  const cpu0 = cpuSeconds(pid);
+  const res = await new Promise<autocannon.Result>((resolve, reject) => {
     autocannon({
-      url: BASE, connections: 64, duration: 10, pipelining: 1,
-      requests: [{
-        method: 'GET',
-        setupRequest: (req) => {
-          const k = i++ % sky.ra.length;
-          return { ...req, path: `/v1/catalogs/gcvs/cone?ra=${sky.ra[k].toFixed(5)}&dec=${sky.dec[k].toFixed(5)}&radius_arcsec=60` };
-        },
-      }],
-    }, (err, res) => (err ? reject(err) : resolve(res)));
+      url: base, connections: 64, duration: seconds, pipelining: 1,
+      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: path(i++) }) }],
+    }, (err, r) => (err ? reject(err) : resolve(r)));
   });
+  return { res, cpuUsPerRequest: ((cpuSeconds(pid) - cpu0) * 1e6) / Math.max(1, res.requests.total) };
+}
+
+const sky = uniformSky(100_000, 3);
+const conePath = (radius: number) => (i: number) => {
+  const k = i % sky.ra.length;
+  return `/v1/catalogs/gcvs/cone?ra=${sky.ra[k].toFixed(5)}&dec=${sky.dec[k].toFixed(5)}&radius_arcsec=${radius}`;
+};
+
+/**
+ * The empty cone beside bare Fastify: after a warm-up, 5 pairs of 5 s runs,
+ * bare then cone, back to back; the ratio of each pair (both under the same
+ * load from whatever else runs on the machine), and its median.
+ */
+async function overhead(server: ChildProcess, bare: ChildProcess): Promise<Row[]> {
+  const empty = conePath(0.001); // GCVS has ~1.4 rows per square degree: 0.001" finds nothing
+  await load(BARE, () => '/bare', 3, bare.pid!);
+  await load(BASE, empty, 3, server.pid!);
+  const pairs: Array<{ bare: Awaited<ReturnType<typeof load>>; cone: Awaited<ReturnType<typeof load>> }> = [];
+  for (let round = 0; round < 5; round++) {
+    pairs.push({ bare: await load(BARE, () => '/bare', 5, bare.pid!), cone: await load(BASE, empty, 5, server.pid!) });
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  const rate = (k: 'bare' | 'cone') => median(pairs.map((p) => p[k].res.requests.average));
+  const cpu = (k: 'bare' | 'cone') => median(pairs.map((p) => p[k].cpuUsPerRequest));
+  const note = (k: 'bare' | 'cone') => `${pairs.map((p) => Math.round(p[k].res.requests.average)).join(', ')} req/s; p99 ${pairs.map((p) => p[k].res.latency.p99).join(', ')} ms; server CPU ${cpu(k).toFixed(1)} µs/request (median); errors ${pairs.reduce((a, p) => a + p[k].res.errors + p[k].res.non2xx, 0)}`;
+  const ratios = pairs.map((p) => p.cone.res.requests.average / p.bare.res.requests.average);
+  return [
+    { measure: 'bare Fastify route returning a small JSON object, 64 connections, 5 x 5 s', value: Math.round(rate('bare')), unit: 'requests/s (median)', note: note('bare') },
+    { measure: 'cone search that finds nothing (GCVS, 0.001"), same run, 64 connections, 5 x 5 s', value: Math.round(rate('cone')), unit: 'requests/s (median)', note: note('cone') },
+    { measure: 'empty cone / bare Fastify, requests/s of back-to-back runs', value: +median(ratios).toFixed(2), unit: 'ratio (median)', note: `goal >= 0.7; pairs ${ratios.map((r) => r.toFixed(2)).join(', ')}; server CPU per request, bare / cone: ${(cpu('bare') / cpu('cone')).toFixed(2)}` },
+  ];
 }
 
 export async function runService(): Promise<Row[]> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'skyjoin-bench-service-'));
   const rows: Row[] = [];
-  const server = await startServer(dataDir);
+  const server = await startChild(['bin/skyjoin.js', 'serve', '--data', dataDir, '--port', String(PORT)], `${BASE}/healthz`);
+  const bare = await startChild(['dist/bench/lib/bare-fastify.js', String(PORT + 1)], `${BARE}/bare`);
   try {
-    await coneLoad(); // warm-up run
-    const res = await coneLoad();
+    rows.push(...await overhead(server, bare));
+    bare.kill('SIGTERM');
+    if (process.env.SKYJOIN_BENCH_ONLY === 'overhead') { // this part alone, printed, bench/results untouched
+      console.log(table(rows));
+      return rows;
+    }
+    await load(BASE, conePath(60), 10, server.pid!); // warm-up run
+    const { res } = await load(BASE, conePath(60), 10, server.pid!);
     rows.push({ measure: 'cone search GET /v1/catalogs/gcvs/cone (60", random positions), 64 connections, 10 s', value: Math.round(res.requests.average), unit: 'requests/s', note: `p50 ${res.latency.p50} ms, p99 ${res.latency.p99} ms, errors ${res.errors + res.non2xx}; target >= 15,000 req/s, p99 < 5 ms` });
 
     // Upload 10^6 sources and fetch all their matches.
     // Half the sources on GCVS stars (jittered by < 1"), half anywhere: ~500,000 matches.
     const n = 1_000_000;
-    const sky = uniformSky(n, 5);
+    const sources = uniformSky(n, 5);
     const gcvs = await (await fetch(`${BASE}/v1/catalogs/gcvs/cone?ra=0&dec=0&radius_arcsec=648000&limit=100000`)).json() as { rows: Array<{ ra: number; dec: number }> };
     for (let i = 0; i < n; i += 2) {
       const s = gcvs.rows[(i >> 1) % gcvs.rows.length];
-      sky.ra[i] = (s.ra + 1e-4) % 360;
-      sky.dec[i] = s.dec;
+      sources.ra[i] = (s.ra + 1e-4) % 360;
+      sources.dec[i] = s.dec;
     }
     const ids = Array.from({ length: n }, (_, i) => `s${i}`);
-    const arrowBody = Buffer.from(A.tableToIPC(new A.Table({ id: A.vectorFromArray(ids, new A.Utf8()), ra: A.makeVector(sky.ra), dec: A.makeVector(sky.dec) }), 'stream'));
-    const csvBody = `id,ra,dec\n${ids.map((id, i) => `${id},${sky.ra[i]},${sky.dec[i]}`).join('\n')}\n`;
+    const arrowBody = Buffer.from(A.tableToIPC(new A.Table({ id: A.vectorFromArray(ids, new A.Utf8()), ra: A.makeVector(sources.ra), dec: A.makeVector(sources.dec) }), 'stream'));
+    const csvBody = `id,ra,dec\n${ids.map((id, i) => `${id},${sources.ra[i]},${sources.dec[i]}`).join('\n')}\n`;
     for (const [label, type, body, accept] of [
       ['Arrow', 'application/vnd.apache.arrow.stream', arrowBody, 'application/vnd.apache.arrow.stream'],
       ['CSV', 'text/csv', csvBody, 'text/csv'],
@@ -120,6 +165,7 @@ export async function runService(): Promise<Row[]> {
     lat.sort((a, b) => a - b);
     rows.push({ measure: 'watch-list check, 10,000 positions vs 1e6 targets, over HTTP', value: +percentile(lat, 50).toFixed(1), unit: 'ms (median of 7)', note: `${hits} hits; min ${lat[0].toFixed(1)} ms; target < 100 ms` });
   } finally {
+    bare.kill('SIGTERM');
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r));
     rmSync(dataDir, { recursive: true, force: true });

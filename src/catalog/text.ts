@@ -5,7 +5,17 @@
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
+// A process can hold two copies of this class: skyjoin's ESM build and its
+// CommonJS build (an ESM program that also uses a CommonJS package built on
+// skyjoin). A brand shared through the global symbol registry makes
+// `instanceof TextColumn` true for columns of either copy.
+const BRAND = Symbol.for('skyjoin.TextColumn');
+
 export class TextColumn {
+  static [Symbol.hasInstance](v: unknown): v is TextColumn {
+    return typeof v === 'object' && v !== null && (v as { [BRAND]?: boolean })[BRAND] === true;
+  }
+
   constructor(
     /** offsets[i] .. offsets[i + 1] are the bytes of value i. */
     readonly offsets: Int32Array,
@@ -47,6 +57,7 @@ export class TextColumn {
     return new TextColumn(offsets, data);
   }
 }
+Object.defineProperty(TextColumn.prototype, BRAND, { value: true });
 
 /** Appends texts (as bytes or strings) into one growing buffer. */
 export class TextBuilder {

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../catalog/set.js';
 import { buildApp } from '../service/app.js';
-import type { ServiceOptions } from '../service/options.js';
+import type { ServiceConfig, ServiceOptions } from '../service/options.js';
 import { numberFlag, optionalString, parse } from './args.js';
 import { defaultDataDir } from './data-dir.js';
 import { CliError } from './errors.js';
@@ -12,8 +12,13 @@ const USAGE = `usage: skyjoin serve [--port 8080] [--host 127.0.0.1] [--catalogs
 With no options: serves the catalogs shipped in catalogs/ (built on first use) and keeps
 its state (API keys, uploads, watch lists) in LMDB under the data folder
 ($SKYJOIN_DATA or ~/.local/share/skyjoin). --config: a JSON file with service options
-(limits, uploadTtlSeconds, requireKeyForReads, rateLimitPerMinute, ...). Logs JSON lines;
-SIGTERM finishes the requests in flight, closes the stores and exits.`;
+(limits, uploadTtlSeconds, access, rateLimitPerMinute, ...). Reads and uploads need no
+API key unless the config closes them: {"access": {"reads": "key", "uploads": "key"}}.
+Logs JSON lines; SIGTERM finishes the requests in flight, closes the stores and exits.`;
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
 
 export async function serveCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
@@ -56,6 +61,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
   await app.listen({ port, host });
+  const { access } = (app as unknown as { skyjoin: { config: ServiceConfig } }).skyjoin.config;
+  if (!isLoopback(host) && (access.reads === 'open' || access.uploads === 'open')) {
+    app.log.warn({ host, access }, `anyone who can reach ${host}:${port} may read${access.uploads === 'open' ? ' and upload' : ''} without an API key; close it with {"access": {"reads": "key", "uploads": "key"}} in --config`);
+  }
   // Stay up until a signal: the returned promise never settles.
   await new Promise(() => {});
   return 0;

@@ -216,6 +216,7 @@ export class SkyIndex {
   /** Rows within the radius with their separations, nearest first (ties: lower row). */
   coneSorted(raDeg: number, decDeg: number, radiusArcsec: number): ConeHit[] {
     const rows = this.cone(raDeg, decDeg, radiusArcsec);
+    if (rows.length === 0) return []; // the common answer of a service's cone search: no work, no garbage
     const ra = normalizeRa(raDeg) * RAD_PER_DEG, d = decDeg * RAD_PER_DEG;
     const c = Math.cos(d);
     const qx = c * Math.cos(ra), qy = c * Math.sin(ra), qz = Math.sin(d);

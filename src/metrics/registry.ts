@@ -16,20 +16,38 @@ abstract class Metric {
   abstract lines(): string[];
 }
 
+/**
+ * One labelled series of a counter. Hot paths (a request, an alert) keep the
+ * series they count into, so counting costs an addition, not building and
+ * escaping a label string.
+ */
+export class CounterSeries {
+  value = 0;
+  inc(by = 1): void {
+    this.value += by;
+  }
+}
+
 export class Counter extends Metric {
-  private readonly values = new Map<string, number>();
+  private readonly values = new Map<string, CounterSeries>();
   constructor(name: string, help: string) {
     super(name, help, 'counter');
   }
-  inc(labels: Labels = {}, by = 1): void {
+  /** The series of these labels (made on first use). */
+  series(labels: Labels = {}): CounterSeries {
     const k = labelKey(labels);
-    this.values.set(k, (this.values.get(k) ?? 0) + by);
+    let s = this.values.get(k);
+    if (!s) this.values.set(k, (s = new CounterSeries()));
+    return s;
+  }
+  inc(labels: Labels = {}, by = 1): void {
+    this.series(labels).inc(by);
   }
   get(labels: Labels = {}): number {
-    return this.values.get(labelKey(labels)) ?? 0;
+    return this.values.get(labelKey(labels))?.value ?? 0;
   }
   lines(): string[] {
-    return [...this.values].map(([k, v]) => `${this.name}${k ? `{${k}}` : ''} ${v}`);
+    return [...this.values].map(([k, s]) => `${this.name}${k ? `{${k}}` : ''} ${s.value}`);
   }
 }
 
@@ -47,25 +65,42 @@ export class Gauge extends Metric {
   }
 }
 
+/** One labelled series of a histogram (see CounterSeries). */
+export class HistogramSeries {
+  readonly counts: Float64Array;
+  sum = 0;
+  count = 0;
+  constructor(private readonly buckets: Float64Array) {
+    this.counts = new Float64Array(buckets.length);
+  }
+  observe(v: number): void {
+    const b = this.buckets;
+    for (let i = 0; i < b.length; i++) if (v <= b[i]) this.counts[i]++;
+    this.sum += v;
+    this.count++;
+  }
+}
+
 export class Histogram extends Metric {
-  private readonly series = new Map<string, { counts: Float64Array; sum: number; count: number }>();
+  private readonly all = new Map<string, HistogramSeries>();
+  private readonly bounds: Float64Array;
   constructor(name: string, help: string, readonly buckets: readonly number[]) {
     super(name, help, 'histogram');
+    this.bounds = Float64Array.from(buckets);
+  }
+  /** The series of these labels (made on first use). */
+  series(labels: Labels): HistogramSeries {
+    const k = labelKey(labels);
+    let s = this.all.get(k);
+    if (!s) this.all.set(k, (s = new HistogramSeries(this.bounds)));
+    return s;
   }
   observe(labels: Labels, v: number): void {
-    const k = labelKey(labels);
-    let s = this.series.get(k);
-    if (!s) {
-      s = { counts: new Float64Array(this.buckets.length), sum: 0, count: 0 };
-      this.series.set(k, s);
-    }
-    for (let i = 0; i < this.buckets.length; i++) if (v <= this.buckets[i]) s.counts[i]++;
-    s.sum += v;
-    s.count++;
+    this.series(labels).observe(v);
   }
   lines(): string[] {
     const out: string[] = [];
-    for (const [k, s] of this.series) {
+    for (const [k, s] of this.all) {
       const sep = k ? ',' : '';
       this.buckets.forEach((b, i) => out.push(`${this.name}_bucket{${k}${sep}le="${b}"} ${s.counts[i]}`));
       out.push(`${this.name}_bucket{${k}${sep}le="+Inf"} ${s.count}`);

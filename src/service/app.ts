@@ -3,7 +3,7 @@
 
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RouteOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
@@ -11,9 +11,12 @@ import { open as openLmdb } from 'lmdb';
 import { loadCatalogSet } from '../catalog/set.js';
 import { LATENCY_BUCKETS_S, Registry } from '../metrics/registry.js';
 import { WatchlistStore } from '../watch/store.js';
+import { clip } from '../messages/quote.js';
+import { accessHook } from './access.js';
 import type { ServiceContext } from './context.js';
-import { BadJson, BodyTooLarge, RouteNotFound, UnsupportedMediaType, Unauthorized } from './errors.js';
-import { KeyStore, type ApiKey } from './keys.js';
+import { BadJson, BodyTooLarge, RouteNotFound, UnsupportedMediaType } from './errors.js';
+import { metricsHook } from './http-metrics.js';
+import { KeyStore } from './keys.js';
 import { resolveConfig, type ServiceOptions } from './options.js';
 import { catalogRoutes } from './routes/catalogs.js';
 import { healthRoutes } from './routes/health.js';
@@ -21,12 +24,6 @@ import { sourceRoutes } from './routes/sources.js';
 import { watchlistRoutes } from './routes/watchlists.js';
 import { catalogSchema, errorSchema } from './schemas.js';
 import { UploadStore } from './uploads.js';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    apiKey: ApiKey | null;
-  }
-}
 
 /** Opens (or creates) the service's LMDB store in dataDir/store. */
 export function openStore(dataDir: string) {
@@ -44,10 +41,15 @@ function validationMessage(err: FastifyError): string {
   if (!v || v.length === 0) return err.message;
   return v.slice(0, 5).map((e) => {
     const field = e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : (e.params?.missingProperty as string) ?? (e.params?.additionalProperty as string) ?? where;
-    if (e.params?.additionalProperty) return `${where}: unknown field '${e.params.additionalProperty as string}'`;
+    if (e.params?.additionalProperty) return `${where}: unknown field '${clip(e.params.additionalProperty as string)}'`;
     if (e.params?.missingProperty) return `${where}: '${e.params.missingProperty as string}' is required`;
     return `${where}.${field} ${e.message ?? 'is invalid'}`;
   }).join('; ');
+}
+
+/** Whether a logger writes info lines (pino's isLevelEnabled; other loggers: assume so). */
+function logsRequests(logger: FastifyBaseLogger): boolean {
+  return (logger as FastifyBaseLogger & { isLevelEnabled?(level: string): boolean }).isLevelEnabled?.('info') ?? true;
 }
 
 export async function buildApp(options: ServiceOptions): Promise<FastifyInstance> {
@@ -73,10 +75,24 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
     logger: config.logger,
     bodyLimit: config.limits.maxBodyBytes,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, useDefaults: true, allErrors: false } },
+    // A logger per request (pino child with the request id) costs ~9 µs; it
+    // is worth it only when requests are logged (level info or lower).
+    // Otherwise requests share the root logger and errors name their reqId.
+    childLoggerFactory: (logger, bindings, opts) => (logsRequests(logger) ? logger.child(bindings, opts) : logger),
   });
   app.decorateRequest('apiKey', null);
   app.addSchema(errorSchema);
   app.addSchema(catalogSchema);
+
+  // Every route (the docs' too) gets its key check first and its metrics
+  // last, as route-level hooks bound to the route (src/service/access.ts,
+  // http-metrics.ts). Registered before any route.
+  app.addHook('onRoute', (route: RouteOptions) => {
+    const method = Array.isArray(route.method) ? route.method.join(',') : route.method;
+    const list = <T>(h: T | T[] | undefined): T[] => (h === undefined ? [] : Array.isArray(h) ? h : [h]);
+    route.onRequest = [accessHook(route.config?.access ?? 'open', config.access, ctx.keys), ...list(route.onRequest)];
+    route.onResponse = [...list(route.onResponse), metricsHook(ctx.metrics, route.url, method)];
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -90,19 +106,6 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-
-  // Keys: a bad key is refused even on open routes; none is fine unless the config says otherwise.
-  app.addHook('onRequest', async (req: FastifyRequest) => {
-    const h = req.headers.authorization;
-    if (h) {
-      const m = /^Bearer\s+(\S+)$/i.exec(h);
-      const key = m ? ctx.keys.verify(m[1]) : null;
-      if (!key) throw new Unauthorized('the API key is not valid (or was revoked)');
-      req.apiKey = key;
-    } else if (config.requireKeyForReads && !req.url.startsWith('/healthz') && !req.url.startsWith('/docs') && !req.url.startsWith('/metrics')) {
-      throw new Unauthorized('this service requires an API key: Authorization: Bearer <key>');
-    }
-  });
 
   if (config.rateLimitPerMinute > 0 || config.anonymousRateLimitPerMinute > 0) {
     await app.register(rateLimit, {
@@ -119,14 +122,10 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
     app.addContentTypeParser(t, { parseAs: 'buffer', bodyLimit: config.limits.maxBodyBytes }, (_req, body, done) => done(null, body));
   }
 
-  app.addHook('onResponse', async (req, reply) => {
-    const route = req.routeOptions.url ?? 'unknown';
-    ctx.metrics.requests.inc({ route, method: req.method, status: String(reply.statusCode) });
-    ctx.metrics.latency.observe({ route }, reply.elapsedTime / 1000);
-  });
-
+  const notFound = ctx.metrics.requests.series({ route: 'unknown', method: 'any', status: '404' });
   app.setNotFoundHandler((req, reply) => {
-    const e = new RouteNotFound(req.method, req.url.split('?')[0]);
+    notFound.inc();
+    const e = new RouteNotFound(clip(req.method), clip(req.url.split('?')[0]));
     reply.code(404).send({ statusCode: 404, code: e.code, error: 'Not Found', message: e.message });
   });
 
@@ -142,10 +141,10 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
       const e = new BodyTooLarge(config.limits.maxBodyBytes);
       status = 413; code = e.code; message = e.message;
     } else if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      const e = new UnsupportedMediaType(String(req.headers['content-type']), 'application/json, text/csv or application/vnd.apache.arrow.stream');
+      const e = new UnsupportedMediaType(clip(String(req.headers['content-type'])), 'application/json, text/csv or application/vnd.apache.arrow.stream');
       status = 415; code = e.code; message = e.message;
     } else if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' || code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (err.name === 'SyntaxError' && status === 400)) {
-      const e = new BadJson(err.message);
+      const e = new BadJson(clip(err.message));
       status = 400; code = e.code; message = e.message;
     } else if (code.startsWith('FST_') && status < 500) {
       code = `SKY_${code.slice(4)}`;
@@ -154,12 +153,14 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
       if (status >= 500) { status = 400; code = 'SKY_BAD_REQUEST'; }
     }
     if (status >= 500) {
-      req.log.error({ err }, 'unhandled error');
+      req.log.error({ err, reqId: req.id, url: clip(req.url) }, 'unhandled error');
       message = 'internal error (logged)';
       code = 'SKY_INTERNAL';
     }
     const statusText: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 406: 'Not Acceptable', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' };
-    reply.code(status).send({ statusCode: status, code, error: statusText[status] ?? 'Error', message });
+    // Every quote of input is clipped where it is made; this bounds what a
+    // message built from many of them (or by a dependency) can grow to.
+    reply.code(status).send({ statusCode: status, code, error: statusText[status] ?? 'Error', message: clip(message, 1000) });
   });
 
   catalogRoutes(app, ctx);

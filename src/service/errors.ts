@@ -9,7 +9,7 @@ export const BadCsv = createError<[string]>('SKY_BAD_CSV', '%s', 400);
 export const BadArrow = createError<[string]>('SKY_BAD_ARROW', 'body is not a readable Arrow IPC stream: %s', 400);
 export const UnsupportedMediaType = createError<[string, string]>('SKY_UNSUPPORTED_MEDIA_TYPE', "Content-Type '%s' is not accepted here; use %s", 415);
 export const NotAcceptable = createError<[string]>('SKY_NOT_ACCEPTABLE', 'cannot answer in %s; accepted: application/json, text/csv, application/vnd.apache.arrow.stream', 406);
-export const BodyTooLarge = createError<[number]>('SKY_BODY_TOO_LARGE', 'request body is larger than %d bytes', 413);
+export const BodyTooLarge = createError<[number]>('SKY_BODY_TOO_LARGE', 'request body is larger than %d bytes (the service\'s limits.maxBodyBytes)', 413);
 export const TooManySources = createError<[number, number]>('SKY_TOO_MANY_SOURCES', 'at most %d sources per request, got %d', 413);
 export const TooManyTargets = createError<[number, number]>('SKY_TOO_MANY_TARGETS', 'at most %d targets per request, got %d', 413);
 export const RadiusTooLarge = createError<[string, number, number]>('SKY_RADIUS_TOO_LARGE', '%s must be <= %d arcsec, got %d', 400);

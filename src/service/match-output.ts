@@ -6,6 +6,7 @@ import * as A from 'apache-arrow';
 import type { ServedCatalog } from '../catalog/set.js';
 import type { TextColumn } from '../catalog/text.js';
 import type { Matches } from '../match/matches.js';
+import { clip } from '../messages/quote.js';
 import { NotAcceptable } from './errors.js';
 
 export type OutFormat = 'json' | 'csv' | 'arrow';
@@ -29,7 +30,7 @@ export function negotiate(accept: string | undefined): OutFormat {
     if (type === 'text/csv' || type === 'text/*') return 'csv';
     if (type === 'application/vnd.apache.arrow.stream' || type === 'application/vnd.apache.arrow.file') return 'arrow';
   }
-  throw new NotAcceptable(accept);
+  throw new NotAcceptable(clip(accept));
 }
 
 function csvCell(v: unknown): string {

@@ -12,7 +12,7 @@ export interface ServiceLimits {
   maxCheckPositions: number;
   /** Targets in one POST /v1/watchlists/{id}/targets. */
   maxTargetsPerRequest: number;
-  /** Request body size, bytes. */
+  /** Request body size, bytes (JSON, CSV or Arrow uploads; checked while the body arrives). */
   maxBodyBytes: number;
   /** Largest cone or match radius, arcsec (648000 = 180 deg: no cap). */
   maxRadiusArcsec: number;
@@ -30,26 +30,62 @@ export interface ServiceConfig {
   limits: ServiceLimits;
   /** Seconds an upload is kept. */
   uploadTtlSeconds: number;
-  /** Require an API key for read-only endpoints too. */
-  requireKeyForReads: boolean;
+  /**
+   * Who may call without an API key. reads: catalogs, cone search, matches of
+   * an upload; uploads: POST /v1/sources and POST /v1/xmatch. 'open' lets
+   * anyone, 'key' asks for a key. Watch lists always need a key; /healthz,
+   * /metrics and /docs never do.
+   */
+  access: ServiceAccess;
   /** Requests per minute per API key (0 = unlimited); anonymous callers are limited per IP. */
   rateLimitPerMinute: number;
   anonymousRateLimitPerMinute: number;
   logger: boolean | Record<string, unknown>;
 }
 
+export interface ServiceAccess {
+  reads: 'open' | 'key';
+  uploads: 'open' | 'key';
+}
+
 export const DEFAULT_LIMITS: ServiceLimits = {
-  maxSourcesPerUpload: 5_000_000,
+  maxSourcesPerUpload: 2_000_000,
   maxSyncSources: 10_000,
   maxCheckPositions: 100_000,
   maxTargetsPerRequest: 2_000_000,
-  maxBodyBytes: 1024 * 1024 * 1024,
+  // 10^6 sources as JSON with full-precision coordinates and a radius are
+  // ~100 MB (as CSV ~60 MB, as Arrow ~30 MB).
+  maxBodyBytes: 128 * 1024 * 1024,
   maxRadiusArcsec: 648_000,
   maxConeRows: 100_000,
   maxPageSources: 5_000_000,
 };
 
-export type ServiceOptions = Partial<Omit<ServiceConfig, 'limits'>> & { dataDir: string; limits?: Partial<ServiceLimits> };
+export type ServiceOptions = Partial<Omit<ServiceConfig, 'limits' | 'access'>> & {
+  dataDir: string;
+  limits?: Partial<ServiceLimits>;
+  access?: Partial<ServiceAccess>;
+  /** Older spelling of access.reads = 'key' (which then makes uploads 'key' too unless access.uploads says otherwise). */
+  requireKeyForReads?: boolean;
+};
+
+const OPTION_KEYS = ['dataDir', 'catalogs', 'limits', 'uploadTtlSeconds', 'access', 'requireKeyForReads', 'rateLimitPerMinute', 'anonymousRateLimitPerMinute', 'logger'];
+
+function accessOf(o: ServiceOptions): ServiceAccess {
+  const a = o.access ?? {};
+  if (typeof a !== 'object' || a === null || Array.isArray(a)) throw new ConfigError(`access must be an object {reads, uploads}, got ${JSON.stringify(a)}`);
+  for (const k of Object.keys(a)) if (k !== 'reads' && k !== 'uploads') throw new ConfigError(`unknown access setting '${k}' (known: reads, uploads)`);
+  for (const k of ['reads', 'uploads'] as const) {
+    if (a[k] !== undefined && a[k] !== 'open' && a[k] !== 'key') throw new ConfigError(`access.${k} must be 'open' or 'key', got ${JSON.stringify(a[k])}`);
+  }
+  if (o.requireKeyForReads !== undefined && typeof o.requireKeyForReads !== 'boolean') throw new ConfigError(`requireKeyForReads must be true or false, got ${JSON.stringify(o.requireKeyForReads)}`);
+  if (o.requireKeyForReads && a.reads === 'open') throw new ConfigError("requireKeyForReads: true contradicts access.reads: 'open'");
+  const reads = a.reads ?? (o.requireKeyForReads ? 'key' : 'open');
+  const uploads = a.uploads ?? reads;
+  // An anonymous upload whose matches only a key can read is no use to its sender.
+  if (uploads === 'open' && reads === 'key') throw new ConfigError("access.uploads 'open' needs access.reads 'open' (anonymous uploaders could not read their matches)");
+  return { reads, uploads };
+}
 
 function positiveInt(name: string, v: unknown, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) {
@@ -60,6 +96,9 @@ function positiveInt(name: string, v: unknown, max = Number.MAX_SAFE_INTEGER): n
 
 export function resolveConfig(o: ServiceOptions): ServiceConfig {
   if (!o || typeof o.dataDir !== 'string' || o.dataDir === '') throw new ConfigError('dataDir is required');
+  for (const k of Object.keys(o)) {
+    if (!OPTION_KEYS.includes(k)) throw new ConfigError(`unknown option '${k}' (known: ${OPTION_KEYS.join(', ')})`);
+  }
   const l = { ...DEFAULT_LIMITS, ...(o.limits ?? {}) };
   for (const k of Object.keys(o.limits ?? {})) {
     if (!(k in DEFAULT_LIMITS)) throw new ConfigError(`unknown limit '${k}' (known: ${Object.keys(DEFAULT_LIMITS).join(', ')})`);
@@ -79,7 +118,7 @@ export function resolveConfig(o: ServiceOptions): ServiceConfig {
   if (!(Number.isInteger(anon) && anon >= 0)) throw new ConfigError(`anonymousRateLimitPerMinute must be an integer >= 0 (0 = unlimited), got ${anon}`);
   return {
     dataDir: o.dataDir, catalogs: o.catalogs, limits: l, uploadTtlSeconds: ttl,
-    requireKeyForReads: o.requireKeyForReads ?? false, rateLimitPerMinute: rate, anonymousRateLimitPerMinute: anon,
+    access: accessOf(o), rateLimitPerMinute: rate, anonymousRateLimitPerMinute: anon,
     logger: o.logger ?? false,
   };
 }

@@ -1,5 +1,6 @@
 // JSON Schemas shared by the routes (OpenAPI comes from them).
-import type {} from '@fastify/swagger';
+import type { FastifySchema } from 'fastify';
+import type { SwaggerTransform } from '@fastify/swagger';
 
 export const errorSchema = {
   $id: 'Error',
@@ -63,3 +64,82 @@ export const catalogSchema = {
     licence: { type: 'string', description: 'Licence of the catalog data' },
   },
 } as const;
+
+// Bodies of positions (sources, watch-list targets, positions to check) are
+// read by our own parsers, by Content-Type: JSON, CSV or Arrow IPC. Ajv cannot
+// validate CSV or Arrow bytes, and the parsers' messages name the row and the
+// field, so these bodies are described in OpenAPI only (docsOnly below).
+
+const ARROW = 'application/vnd.apache.arrow.stream';
+const binary = (description: string) => ({ schema: { type: 'string', format: 'binary', description } });
+
+/** OpenAPI request body of a list of positions; `example` is what /docs "Try it out" sends. */
+export function positionsBody(field: 'sources' | 'targets' | 'positions', idField: 'id' | 'name', example: Array<Record<string, unknown>>) {
+  const row = {
+    type: 'object', required: [idField, 'ra', 'dec'],
+    properties: {
+      [idField]: { type: 'string', description: idField === 'name' ? 'Target name (unique in the list)' : 'Id, as a string or an integer' },
+      ra: { type: 'number', description: raProp.description },
+      dec: { type: 'number', minimum: -90, maximum: 90, description: decProp.description },
+      radius_arcsec: { type: 'number', minimum: 0, description: 'Radius of this row, arcsec (optional)' },
+    },
+  };
+  const columns = `${idField},ra,dec[,radius_arcsec]`;
+  return {
+    description: `A list of ${field}, by Content-Type: a JSON array (or {"${field}": [...]}), CSV with a header holding ${columns}, or an Arrow IPC stream with those columns`,
+    content: {
+      'application/json': {
+        schema: {
+          oneOf: [{ type: 'array', items: row }, { type: 'object', required: [field], properties: { [field]: { type: 'array', items: row } } }],
+          examples: [example],
+        },
+      },
+      'text/csv': {
+        schema: {
+          type: 'string', description: `CSV, header ${columns}`,
+          examples: [`${idField},ra,dec\n${example.map((r) => `${r[idField]},${r.ra},${r.dec}`).join('\n')}\n`],
+        },
+      },
+      [ARROW]: binary(`Arrow IPC stream with columns ${columns}`),
+    },
+  };
+}
+
+/** A 200 answered as JSON, CSV or Arrow by the Accept header (streamed: described in OpenAPI only). */
+export function matchesResponse(json: Record<string, unknown>) {
+  return {
+    description: 'Pairs sorted by source then separation: JSON, CSV (source_id,catalog_id,sep_arcsec[,columns]) or an Arrow IPC stream, by Accept',
+    content: {
+      'application/json': { schema: json },
+      'text/csv': { schema: { type: 'string', description: 'source_id,catalog_id,sep_arcsec[,requested columns], one line per pair' } },
+      [ARROW]: binary('Arrow IPC stream: source_id, catalog_id, sep_arcsec and the requested columns'),
+    },
+  };
+}
+
+export const matchRowSchema = {
+  type: 'object', additionalProperties: true,
+  properties: {
+    source_id: { type: 'string', description: 'Source id, as sent' },
+    catalog_id: { type: 'string', description: 'Catalog id' },
+    sep_arcsec: { type: 'number', description: 'Separation, arcsec' },
+  },
+  description: 'One pair, with the requested catalog columns',
+} as const;
+
+/**
+ * Route config adding to the OpenAPI document what the route's own schema
+ * cannot carry (bodies and responses handled outside Ajv and the serializer).
+ */
+export function docsOnly(extra: { body?: unknown; responses?: Record<string, unknown> }): { swaggerTransform: SwaggerTransform<FastifySchema> } {
+  return {
+    swaggerTransform: ({ schema, url }) => ({
+      url,
+      schema: {
+        ...schema,
+        ...(extra.body ? { body: extra.body } : {}),
+        response: { ...(extra.responses ?? {}), ...(schema.response as Record<string, unknown> | undefined) },
+      },
+    }),
+  };
+}

@@ -6,6 +6,7 @@ import * as A from 'apache-arrow';
 import { newSpans, parseDecimal, scanRecord } from '../catalog/csv-parse.js';
 import { TextBuilder, TextColumn } from '../catalog/text.js';
 import { normalizeRa } from '../sky/angles.js';
+import { clip, show } from '../messages/quote.js';
 import { BadArrow, BadCsv, BadRequest } from './errors.js';
 
 export interface PositionList {
@@ -28,17 +29,13 @@ export interface ParseLimits {
   maxRadius?: number;
 }
 
-function fmt(v: unknown): string {
-  return typeof v === 'number' ? (Number.isNaN(v) ? 'NaN' : String(v)) : JSON.stringify(v);
-}
-
 /** The same checks for every format; `where` names the row (e.g. "sources[3]" or "line 4"). */
 function checkRow(where: string, ra: number, dec: number, radius: number, lim: ParseLimits, sep: string): string | null {
-  if (!Number.isFinite(ra)) return `${where}${sep}ra must be a finite number of degrees, got ${fmt(ra)}`;
-  if (!(dec >= -90 && dec <= 90)) return `${where}${sep}dec must be in [-90, 90], got ${fmt(dec)}`;
+  if (!Number.isFinite(ra)) return `${where}${sep}ra must be a finite number of degrees, got ${show(ra)}`;
+  if (!(dec >= -90 && dec <= 90)) return `${where}${sep}dec must be in [-90, 90], got ${show(dec)}`;
   if (!Number.isNaN(radius)) {
     const lo = lim.minRadius ?? 0, hi = lim.maxRadius ?? 648000;
-    if (!(radius >= lo && radius <= hi)) return `${where}${sep}radius_arcsec must be in [${lo}, ${hi}], got ${fmt(radius)}`;
+    if (!(radius >= lo && radius <= hi)) return `${where}${sep}radius_arcsec must be in [${lo}, ${hi}], got ${show(radius)}`;
   }
   return null;
 }
@@ -70,18 +67,18 @@ export function parseJsonRows(body: unknown, lim: ParseLimits, path = lim.what):
     if (!o || typeof o !== 'object' || Array.isArray(o)) throw new BadRequest(`${where} must be an object with ${lim.idField}, ra, dec`);
     const id = o[lim.idField];
     if (!(typeof id === 'string' && id.length > 0 && id.length <= 256) && !(typeof id === 'number' && Number.isSafeInteger(id))) {
-      throw new BadRequest(`${where}.${lim.idField} must be a non-empty string (at most 256 characters) or an integer, got ${fmt(id)}`);
+      throw new BadRequest(`${where}.${lim.idField} must be a non-empty string (at most 256 characters) or an integer, got ${show(id)}`);
     }
     const ra = o.ra, dec = o.dec, r = o.radius_arcsec;
-    if (typeof ra !== 'number') throw new BadRequest(`${where}.ra must be a number of degrees, got ${fmt(ra)}`);
-    if (typeof dec !== 'number') throw new BadRequest(`${where}.dec must be a number of degrees, got ${fmt(dec)}`);
-    if (r !== undefined && r !== null && typeof r !== 'number') throw new BadRequest(`${where}.radius_arcsec must be a number of arcsec, got ${fmt(r)}`);
+    if (typeof ra !== 'number') throw new BadRequest(`${where}.ra must be a number of degrees, got ${show(ra)}`);
+    if (typeof dec !== 'number') throw new BadRequest(`${where}.dec must be a number of degrees, got ${show(dec)}`);
+    if (r !== undefined && r !== null && typeof r !== 'number') throw new BadRequest(`${where}.radius_arcsec must be a number of arcsec, got ${show(r)}`);
     const radius = typeof r === 'number' ? r : NaN;
     const err = checkRow(where, ra, dec, radius, lim, '.');
     if (err) throw new BadRequest(err);
     const sid = String(id);
     if (seen) {
-      if (seen.has(sid)) throw new BadRequest(`${where}.${lim.idField} '${sid}' appears twice in this request`);
+      if (seen.has(sid)) throw new BadRequest(`${where}.${lim.idField} '${clip(sid)}' appears twice in this request`);
       seen.add(sid);
     }
     rows.ids.pushString(sid);
@@ -110,7 +107,7 @@ export function parseCsvRows(body: Buffer, lim: ParseLimits): PositionList {
     try {
       next = scanRecord(body, pos, body.length, spans, true, lines);
     } catch (err) {
-      throw new BadCsv(`CSV line ${line + 1}: ${(err as Error).message}`);
+      throw new BadCsv(`CSV line ${line + 1}: ${clip((err as Error).message)}`);
     }
     line++;
     const text = (k: number) => dec.decode(body.subarray(spans.starts[k], spans.ends[k])).trim();
@@ -118,7 +115,7 @@ export function parseCsvRows(body: Buffer, lim: ParseLimits): PositionList {
       header = Array.from({ length: spans.count }, (_, k) => text(k).replace(/^\ufeff/, ''));
       iId = header.indexOf(lim.idField); iRa = header.indexOf('ra'); iDec = header.indexOf('dec'); iR = header.indexOf('radius_arcsec');
       const missing = [[iId, lim.idField], [iRa, 'ra'], [iDec, 'dec']].filter(([i]) => i === -1).map(([, n]) => n);
-      if (missing.length) throw new BadCsv(`CSV line 1: the header needs column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (got: ${header.join(', ')})`);
+      if (missing.length) throw new BadCsv(`CSV line 1: the header needs column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (got: ${clip(header.join(', '))})`);
     } else if (!(spans.count === 1 && spans.starts[0] === spans.ends[0])) {
       if (spans.count !== header.length) throw new BadCsv(`CSV line ${line}: expected ${header.length} fields, found ${spans.count}`);
       const id = text(iId);
@@ -127,13 +124,13 @@ export function parseCsvRows(body: Buffer, lim: ParseLimits): PositionList {
       const d = parseDecimal(body, spans.starts[iDec], spans.ends[iDec]);
       const rText = iR >= 0 ? text(iR) : '';
       const radius = rText === '' ? NaN : parseDecimal(enc.encode(rText), 0, enc.encode(rText).length);
-      if (rText !== '' && Number.isNaN(radius)) throw new BadCsv(`CSV line ${line}: column 'radius_arcsec' must be a number, got '${rText}'`);
-      if (Number.isNaN(ra)) throw new BadCsv(`CSV line ${line}: column 'ra' must be a number of degrees, got '${text(iRa)}'`);
-      if (Number.isNaN(d)) throw new BadCsv(`CSV line ${line}: column 'dec' must be a number of degrees, got '${text(iDec)}'`);
+      if (rText !== '' && Number.isNaN(radius)) throw new BadCsv(`CSV line ${line}: column 'radius_arcsec' must be a number, got '${clip(rText)}'`);
+      if (Number.isNaN(ra)) throw new BadCsv(`CSV line ${line}: column 'ra' must be a number of degrees, got '${clip(text(iRa))}'`);
+      if (Number.isNaN(d)) throw new BadCsv(`CSV line ${line}: column 'dec' must be a number of degrees, got '${clip(text(iDec))}'`);
       const err = checkRow(`CSV line ${line}`, ra, d, radius, lim, ': column ');
       if (err) throw new BadCsv(err);
       if (seen) {
-        if (seen.has(id)) throw new BadCsv(`CSV line ${line}: ${lim.idField} '${id}' appears twice`);
+        if (seen.has(id)) throw new BadCsv(`CSV line ${line}: ${lim.idField} '${clip(id)}' appears twice`);
         seen.add(id);
       }
       if (rows.ra.length >= lim.maxRows) throw new BadRequest(`at most ${lim.maxRows} ${lim.what} per request`);
@@ -155,11 +152,11 @@ export function parseArrowRows(body: Buffer, lim: ParseLimits): PositionList {
   try {
     table = A.tableFromIPC(body);
   } catch (err) {
-    throw new BadArrow((err as Error).message);
+    throw new BadArrow(clip((err as Error).message));
   }
   const col = (name: string, required: boolean) => {
     const v = table.getChild(name);
-    if (!v && required) throw new BadArrow(`missing column '${name}' (columns: ${table.schema.fields.map((f) => f.name).join(', ')})`);
+    if (!v && required) throw new BadArrow(`missing column '${name}' (columns: ${clip(table.schema.fields.map((f) => f.name).join(', '))})`);
     return v;
   };
   const idv = col(lim.idField, true)!, rav = col('ra', true)!, decv = col('dec', true)!, rv = col('radius_arcsec', false);

@@ -100,6 +100,16 @@ describe('sources and crossmatch', () => {
     return Array.from({ length: m.length }, (_, i) => `${src[m.probe[i]].id},${gcvs.id(m.row[i])},${m.sepArcsec[i]}`);
   }
 
+  it('asks for the catalog by name when several are served: a 400 naming the parameter', async () => {
+    const up = json(await app.inject({ method: 'POST', url: '/v1/sources', payload: [{ id: 'a', ra: 1, dec: 2 }] })).id;
+    for (const [method, url, payload] of [['GET', `/v1/sources/${up}/matches`, undefined], ['POST', '/v1/xmatch', [{ id: 'a', ra: 1, dec: 2 }]]] as const) {
+      const r = await app.inject({ method, url, payload });
+      expect(r.statusCode, url).toBe(400);
+      expect(json(r)).toMatchObject({ code: 'SKY_BAD_REQUEST', message: "querystring: 'catalog' is required when more than one catalog is served (one of: bsc5, openngc, gcvs)" });
+    }
+    expect((await app.inject({ method: 'GET', url: `/v1/sources/${up}/matches?catalog=nope` })).statusCode).toBe(404);
+  });
+
   it('uploads JSON, CSV and Arrow and returns the same matches as the library in every format', async () => {
     const bodies: Array<[string, string | Buffer]> = [
       ['application/json', JSON.stringify(src)],
@@ -270,7 +280,12 @@ describe('watch lists', () => {
     expect(p2.hits).toHaveLength(15);
     expect(p2.next).toBeNull();
     const since = json(await app.inject({ method: 'GET', url: `/v1/watchlists/${id}/hits?since=2026-01-01T00:00:20Z`, headers: as(alice) }));
-    expect(since.hits.map((h: { alertId: string }) => h.alertId)).toEqual(['1020', '1021', '1022', '1023', '1024']);
+    expect(since.hits.map((h: { alert_id: string }) => h.alert_id)).toEqual(['1020', '1021', '1022', '1023', '1024']);
+    // snake_case, the names of the watchlist-ID output stream.
+    expect(since.hits[0]).toEqual({
+      watchlist_id: id, kind: 'target', target: 't2', sep_arcsec: 0.1, alert_id: '1020', object_id: 'o20', survey: null,
+      ra: 1, dec: 2, mjd: 60020, recorded_at: '2026-01-01T00:00:20.000Z',
+    });
   });
 
   it('validates targets: radius 0.01" to 1 deg, names, coordinates', async () => {
@@ -298,6 +313,17 @@ describe('operations', () => {
     expect(m.body).toContain('skyjoin_http_requests_total{');
     expect(m.body).toContain('skyjoin_matches_served_total{');
     expect(m.body).toContain('skyjoin_http_request_duration_seconds_bucket{');
+    // Counted per route, method and status by the route's own hook; unknown routes too.
+    const count = (body: string, labels: string) => Number(new RegExp(`^skyjoin_http_requests_total\\{${labels}\\} (\\d+)$`, 'm').exec(body)?.[1] ?? 0);
+    const ok = 'method="GET",route="/v1/catalogs/:name/cone",status="200"', bad = 'method="GET",route="/v1/catalogs/:name/cone",status="400"';
+    const before = [count(m.body, ok), count(m.body, bad), count(m.body, 'method="any",route="unknown",status="404"')];
+    await app.inject({ method: 'GET', url: '/v1/catalogs/gcvs/cone?ra=1&dec=2' });
+    await app.inject({ method: 'GET', url: '/v1/catalogs/gcvs/cone?ra=1&dec=2' });
+    await app.inject({ method: 'GET', url: '/v1/catalogs/gcvs/cone?ra=1&dec=91' });
+    await app.inject({ method: 'GET', url: '/nowhere' });
+    const after = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect([count(after, ok), count(after, bad), count(after, 'method="any",route="unknown",status="404"')]).toEqual([before[0] + 2, before[1] + 1, before[2] + 1]);
+    expect(after).toMatch(/^skyjoin_http_request_duration_seconds_count\{route="\/v1\/catalogs\/:name\/cone"\} \d+$/m);
     const doc = json(await app.inject({ method: 'GET', url: '/docs/json' }));
     for (const p of ['/v1/catalogs', '/v1/catalogs/{name}/cone', '/v1/sources', '/v1/sources/{id}/matches', '/v1/xmatch', '/v1/watchlists', '/v1/watchlists/{id}/check', '/v1/watchlists/{id}/hits', '/healthz', '/metrics']) {
       expect(doc.paths[p], p).toBeDefined();

@@ -19,7 +19,8 @@ import { StreamStore } from '../../src/stream/store.js';
 import { WatchEnricher } from '../../src/stream/watch/watch-enricher.js';
 import { openStore } from '../../src/service/app.js';
 import { listStamp, TargetSnapshot } from '../../src/stream/watch/target-snapshot.js';
-import { WatchlistStore, type CheckHit, type HitRecord } from '../../src/watch/store.js';
+import type { HitFields } from '../../src/watch/hit-fields.js';
+import { WatchlistStore, type CheckHit } from '../../src/watch/store.js';
 import { randomSky } from '../support/sky.js';
 import { SHARED_DATA } from '../support/vectors.js';
 import { tempDir } from '../support/tmp.js';
@@ -64,7 +65,7 @@ async function createList(body: Record<string, unknown>): Promise<string> {
   return json(r).id;
 }
 
-async function hitsOf(id: string): Promise<HitRecord[]> {
+async function hitsOf(id: string): Promise<HitFields[]> {
   const r = await app.inject({ method: 'GET', url: `/v1/watchlists/${id}/hits?limit=100000`, headers: auth() });
   expect(r.statusCode, r.body).toBe(200);
   return json(r).hits;
@@ -114,7 +115,7 @@ function alertsOf(batch: SourceMessage[], alerts: Alert[]): Alert[] {
   return alerts.filter((a) => batch.some((m) => path.basename(m.origin).includes(String(a.alertId))));
 }
 
-const hitKey = (h: HitRecord) => (h.kind === 'region' ? `${h.alertId}:region:${h.target}` : `${h.alertId}:${h.target}`);
+const hitKey = (h: HitFields) => (h.kind === 'region' ? `${h.alert_id}:region:${h.target}` : `${h.alert_id}:${h.target}`);
 
 describe('watch lists on the alert stream', () => {
   let alertsA: Alert[], alertsB: Alert[];
@@ -179,12 +180,11 @@ describe('watch lists on the alert stream', () => {
       for (const r of out) {
         const h = hits.find((x) => hitKey(x) === r.key)!;
         const a = all.find((x) => String(x.alertId) === r.v.alert_id)!;
-        expect(r.v).toMatchObject({
-          watchlist_id: id, target: h.target, alert_id: h.alertId, object_id: h.objectId, survey: 'ztf',
-          survey_object_id: a.surveyObjectId, ra: a.ra, dec: a.dec, mjd: a.mjd, recorded_at: h.recordedAt, sep_arcsec: h.sepArcsec,
-        });
+        // The route and the output stream: the same fields, names and values.
+        expect(r.v).toMatchObject(h);
+        expect(r.v).toMatchObject({ watchlist_id: id, survey: 'ztf', survey_object_id: a.surveyObjectId, ra: a.ra, dec: a.dec, mjd: a.mjd });
         expect(typeof r.v.alert_id).toBe('string');
-        expect(h.objectId).toBe(String(store.aliases.get(`ztf:${a.surveyObjectId}`)));
+        expect(h.object_id).toBe(String(store.aliases.get(`ztf:${a.surveyObjectId}`)));
         if (r.v.kind === 'target') {
           const t = [...targets1, ...targets2].find((x) => x.name === r.v.target)!;
           expect(Math.abs(r.v.sep_arcsec - separationArcsec(a.ra, a.dec, t.ra, t.dec))).toBeLessThan(1e-6);
@@ -255,9 +255,9 @@ describe('watch lists on the alert stream', () => {
     await p.close();
     await watch.close();
     expect((await hitsOf(wl1)).filter((h) => h.target === 'late').map(hitKey)).toEqual(expected(inBatch2, [{ name: 'late', ra: x.ra, dec: x.dec + 0.04 * ARC, radius_arcsec: 0.05 }], 0.05));
-    expect((await hitsOf(wl1)).filter((h) => h.target === 'late').map((h) => h.alertId)).toContain(String(x.alertId));
+    expect((await hitsOf(wl1)).filter((h) => h.target === 'late').map((h) => h.alert_id)).toContain(String(x.alertId));
     expect((await hitsOf(wl3)).map(hitKey)).toEqual(expected(inBatch2, [{ name: 'late-list', ra: y.ra, dec: y.dec, radius_arcsec: 2 }], 2));
-    expect((await hitsOf(wl3)).map((h) => h.alertId)).toContain(String(y.alertId));
+    expect((await hitsOf(wl3)).map((h) => h.alert_id)).toContain(String(y.alertId));
     expect(readOut(OUT, wl3).map((r) => r.key)).toEqual((await hitsOf(wl3)).map(hitKey));
   });
 
@@ -295,9 +295,9 @@ describe('watch lists on the alert stream', () => {
       await p.close();
       await watch.close();
       // Recorded here, read back over HTTP by the other process.
-      const hits = ((await (await fetch(`${base}/v1/watchlists/${wl4}/hits`, { headers: auth() })).json()) as { hits: HitRecord[] }).hits;
+      const hits = ((await (await fetch(`${base}/v1/watchlists/${wl4}/hits`, { headers: auth() })).json()) as { hits: HitFields[] }).hits;
       expect(hits.map(hitKey)).toEqual(expected(alertsOf(d2, alertsD), [{ name: 'remote', ra: z.ra, dec: z.dec }], 1.5));
-      expect(hits.map((h) => h.alertId)).toContain(String(z.alertId));
+      expect(hits.map((h) => h.alert_id)).toContain(String(z.alertId));
       expect(readOut(OUT, wl4).map((r) => r.key)).toEqual(hits.map(hitKey));
     } finally {
       child.kill('SIGTERM');
@@ -339,9 +339,9 @@ describe('watch lists on the alert stream', () => {
     const recs = written.filter(([s]) => s === `watchlist-${id}`).flatMap(([, r]) => r);
     expect(recs.map((r) => r.key).sort()).toEqual(want);
     for (const h of hits) {
-      const a = alerts.find((x) => String(x.alert.alertId) === h.alertId)!.alert;
+      const a = alerts.find((x) => String(x.alert.alertId) === h.alert_id)!.alert;
       const t = targets.find((x) => x.name === h.target);
-      if (h.kind === 'target') expect(Math.abs(h.sepArcsec! - separationArcsec(a.ra, a.dec, t!.ra, t!.dec))).toBeLessThan(1e-9);
+      if (h.kind === 'target') expect(Math.abs(h.sep_arcsec! - separationArcsec(a.ra, a.dec, t!.ra, t!.dec))).toBeLessThan(1e-9);
     }
   });
 });

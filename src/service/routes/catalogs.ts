@@ -2,19 +2,22 @@
 
 import type { FastifyInstance } from 'fastify';
 import type { ServedCatalog } from '../../catalog/set.js';
+import type { CounterSeries } from '../../metrics/registry.js';
+import { clip } from '../../messages/quote.js';
 import { normalizeRa } from '../../sky/angles.js';
 import { positionAngleDeg } from '../../sky/vector.js';
 import type { ServiceContext } from '../context.js';
-import { CatalogNotFound, ColumnNotFound, RadiusTooLarge } from '../errors.js';
+import { BadRequest, CatalogNotFound, ColumnNotFound, RadiusTooLarge } from '../errors.js';
 import { catalogSchema, columnsProp, decProp, errorResponses, raProp, radiusProp } from '../schemas.js';
 
+/** The catalog a request names; none named is fine only when one catalog is served. */
 export function catalogOf(ctx: ServiceContext, name: string | undefined): ServedCatalog {
   if (name === undefined) {
     if (ctx.catalogs.size === 1) return [...ctx.catalogs.values()][0];
-    throw new CatalogNotFound('(none given: pass ?catalog=, one of ' + [...ctx.catalogs.keys()].join(', ') + ')');
+    throw new BadRequest(`querystring: 'catalog' is required when more than one catalog is served (one of: ${[...ctx.catalogs.keys()].join(', ')})`);
   }
   const c = ctx.catalogs.get(name);
-  if (!c) throw new CatalogNotFound(name);
+  if (!c) throw new CatalogNotFound(clip(name));
   return c;
 }
 
@@ -22,7 +25,7 @@ export function parseColumns(c: ServedCatalog, columns: string | undefined): str
   if (!columns) return [];
   const names = columns.split(',').map((s) => s.trim()).filter(Boolean);
   const known = new Set(['id', 'ra', 'dec', ...c.catalog.columnNames()]);
-  for (const n of names) if (!known.has(n)) throw new ColumnNotFound(c.name, n);
+  for (const n of names) if (!known.has(n)) throw new ColumnNotFound(c.name, clip(n));
   return [...new Set(names)];
 }
 
@@ -39,26 +42,43 @@ function jsonValue(v: unknown): unknown {
   return typeof v === 'bigint' ? v.toString() : v;
 }
 
+/** The matches-served series of each catalog for a route, kept so a request only adds to it. */
+export function matchesServed(ctx: ServiceContext, route: string): (catalog: string) => CounterSeries {
+  const byCatalog = new Map<string, CounterSeries>();
+  return (catalog) => {
+    let s = byCatalog.get(catalog);
+    if (!s) byCatalog.set(catalog, (s = ctx.metrics.matches.series({ catalog, route })));
+    return s;
+  };
+}
+
 export function catalogRoutes(app: FastifyInstance, ctx: ServiceContext): void {
+  const served = matchesServed(ctx, 'cone');
   app.get('/v1/catalogs', {
+    config: { access: 'read' },
     schema: {
       tags: ['catalogs'], summary: 'The catalogs served',
+      description: 'Every catalog this service serves, with its rows, columns (what ?columns= can ask for), index scheme, default match radius, sky coverage and licence.',
       response: { 200: { type: 'object', properties: { catalogs: { type: 'array', items: { $ref: 'Catalog#' } } } } },
     },
   }, async () => ({ catalogs: [...ctx.catalogs.values()].map(describe) }));
 
   app.get<{ Params: { name: string } }>('/v1/catalogs/:name', {
+    config: { access: 'read' },
     schema: {
       tags: ['catalogs'], summary: 'One catalog: rows, columns, scheme, default radius, coverage',
-      params: { type: 'object', properties: { name: { type: 'string', description: 'Catalog name' } }, required: ['name'] },
+      description: 'The description of one served catalog (as in GET /v1/catalogs); 404 when it is not served.',
+      params: { type: 'object', properties: { name: { type: 'string', description: 'Catalog name', examples: ['bsc5'] } }, required: ['name'] },
       response: { 200: { $ref: 'Catalog#' }, ...errorResponses },
     },
   }, async (req) => describe(catalogOf(ctx, req.params.name)));
 
   app.get<{ Params: { name: string }; Querystring: { ra: number; dec: number; radius_arcsec?: number; limit: number; columns?: string } }>('/v1/catalogs/:name/cone', {
+    config: { access: 'read' },
     schema: {
       tags: ['catalogs'], summary: 'Rows within a radius of a position, nearest first',
-      params: { type: 'object', properties: { name: { type: 'string', description: 'Catalog name' } }, required: ['name'] },
+      description: 'Exact spherical distance. Each row comes with its separation and position angle from the centre and the requested columns; at most `limit` rows (the nearest), `count` says how many lie within the radius.',
+      params: { type: 'object', properties: { name: { type: 'string', description: 'Catalog name', examples: ['bsc5'] } }, required: ['name'] },
       querystring: {
         type: 'object', additionalProperties: false,
         properties: {
@@ -105,22 +125,23 @@ export function catalogRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     const limit = Math.min(q.limit, ctx.config.limits.maxConeRows);
     const cols = parseColumns(c, q.columns);
     const hits = c.catalog.index.coneSorted(q.ra, q.dec, radius);
-    const kept = hits.slice(0, limit);
+    const ra = normalizeRa(q.ra);
+    const answer = { catalog: c.name, ra, dec: q.dec, radius_arcsec: radius, count: hits.length, truncated: hits.length > limit, rows: [] as Array<Record<string, unknown>> };
+    if (hits.length === 0) return answer;
+    const kept = hits.length > limit ? hits.slice(0, limit) : hits;
     const cat = c.catalog;
     const ids = cat.ids();
     const vectors = cols.map((n) => cat.column(n)!);
-    ctx.metrics.matches.inc({ catalog: c.name, route: 'cone' }, kept.length);
-    const ra = normalizeRa(q.ra);
-    return {
-      catalog: c.name, ra, dec: q.dec, radius_arcsec: radius, count: hits.length, truncated: hits.length > kept.length,
-      rows: kept.map((h) => {
-        const o: Record<string, unknown> = {
-          id: ids.get(h.row), ra: cat.ra[h.row], dec: cat.dec[h.row], sep_arcsec: h.sepArcsec,
-          pa_deg: positionAngleDeg(ra, q.dec, cat.ra[h.row], cat.dec[h.row]),
-        };
-        for (let k = 0; k < cols.length; k++) o[cols[k]] = jsonValue(vectors[k].get(h.row));
-        return o;
-      }),
-    };
+    const catRa = cat.ra, catDec = cat.dec; // getters that look the column up: once, not per row
+    served(c.name).inc(kept.length);
+    answer.rows = kept.map((h) => {
+      const o: Record<string, unknown> = {
+        id: ids.get(h.row), ra: catRa[h.row], dec: catDec[h.row], sep_arcsec: h.sepArcsec,
+        pa_deg: positionAngleDeg(ra, q.dec, catRa[h.row], catDec[h.row]),
+      };
+      for (let k = 0; k < cols.length; k++) o[cols[k]] = jsonValue(vectors[k].get(h.row));
+      return o;
+    });
+    return answer;
   });
 }

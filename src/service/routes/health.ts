@@ -7,6 +7,7 @@ export function healthRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   app.get('/healthz', {
     schema: {
       tags: ['operations'], summary: 'Liveness, and whether the catalogs and the stores are open',
+      description: 'For load balancers and orchestrators: 200 when the LMDB store answers reads, 503 otherwise. Needs no API key.',
       response: {
         200: {
           type: 'object',
@@ -33,7 +34,11 @@ export function healthRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   });
 
   app.get('/metrics', {
-    schema: { tags: ['operations'], summary: 'Prometheus metrics (text exposition format)' },
+    schema: {
+      tags: ['operations'], summary: 'Prometheus metrics (text exposition format)',
+      description: 'Requests by route, method and status, latency histograms by route, catalog rows served, catalog sizes. Needs no API key.',
+      response: { 200: { description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } } },
+    },
   }, async (_req, reply) => {
     reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8');
     return ctx.metrics.registry.render();

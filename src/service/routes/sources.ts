@@ -2,13 +2,15 @@
 
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { clip } from '../../messages/quote.js';
 import type { ServedCatalog } from '../../catalog/set.js';
+import type { CounterSeries } from '../../metrics/registry.js';
 import type { TextColumn } from '../../catalog/text.js';
 import type { ServiceContext } from '../context.js';
 import { BadCursor, RadiusTooLarge, TooManySources, UnsupportedMediaType, UploadNotFound } from '../errors.js';
 import { CONTENT_TYPE, matchBytes, negotiate, type MatchChunk } from '../match-output.js';
-import { catalogOf, parseColumns } from './catalogs.js';
-import { columnsProp, errorResponses, kProp, modeProp } from '../schemas.js';
+import { catalogOf, matchesServed, parseColumns } from './catalogs.js';
+import { columnsProp, docsOnly, errorResponses, kProp, matchesResponse, matchRowSchema, modeProp, positionsBody } from '../schemas.js';
 import { parseArrowRows, parseCsvRows, parseJsonRows, type PositionList } from '../sources-parse.js';
 import { CHUNK_ROWS, type SourceChunk } from '../uploads.js';
 
@@ -25,7 +27,7 @@ interface MatchQuery {
 const matchQuerySchema = {
   type: 'object', additionalProperties: false,
   properties: {
-    catalog: { type: 'string', description: 'Catalog name (required when more than one is served)' },
+    catalog: { type: 'string', description: 'Catalog name (required when more than one is served)', examples: ['bsc5'] },
     radius_arcsec: { type: 'number', minimum: 0, description: "Match radius, arcsec; default: each source's own radius_arcsec if uploaded, else the catalog's default" },
     mode: modeProp, k: kProp, columns: columnsProp,
     cursor: { type: 'string', description: 'Where to continue: the `next` value of the previous page' },
@@ -44,7 +46,7 @@ export function sourcesFromBody(req: FastifyRequest, maxRows: number, idField = 
   }
   if (type === 'text/csv') return parseCsvRows(req.body as Buffer, lim);
   if (type === 'application/vnd.apache.arrow.stream' || type === 'application/vnd.apache.arrow.file') return parseArrowRows(req.body as Buffer, lim);
-  throw new UnsupportedMediaType(type, 'application/json, text/csv or application/vnd.apache.arrow.stream');
+  throw new UnsupportedMediaType(clip(type), 'application/json, text/csv or application/vnd.apache.arrow.stream');
 }
 
 function ownerOf(req: FastifyRequest): string | null {
@@ -52,14 +54,14 @@ function ownerOf(req: FastifyRequest): string | null {
 }
 
 /** Crossmatches one chunk of sources against a catalog with the request's options. */
-function matchChunk(ctx: ServiceContext, c: ServedCatalog, chunk: SourceChunk | { ids: TextColumn; ra: Float64Array; dec: Float64Array; radius: Float64Array | null }, q: MatchQuery): MatchChunk {
+function matchChunk(ctx: ServiceContext, c: ServedCatalog, chunk: SourceChunk | { ids: TextColumn; ra: Float64Array; dec: Float64Array; radius: Float64Array | null }, q: MatchQuery, served: CounterSeries): MatchChunk {
   let radius: number | Float64Array = q.radius_arcsec ?? c.defaultRadiusArcsec;
   if (q.radius_arcsec === undefined && chunk.radius) {
     const r = chunk.radius;
     radius = Float64Array.from(r, (v) => (Number.isNaN(v) ? c.defaultRadiusArcsec : v));
   }
   const matches = c.catalog.index.crossmatch(chunk.ra, chunk.dec, { radiusArcsec: radius, mode: q.mode, k: q.k });
-  ctx.metrics.matches.inc({ catalog: c.name, route: 'xmatch' }, matches.length);
+  served.inc(matches.length);
   return { sourceIds: chunk.ids, matches };
 }
 
@@ -72,10 +74,27 @@ function sendStream(reply: FastifyReply, format: ReturnType<typeof negotiate>, g
   return reply.send(Readable.from(gen));
 }
 
+const EXAMPLE_SOURCES = [{ id: 'sn-candidate-1', ra: 10.6847, dec: 41.269 }, { id: 'sn-candidate-2', ra: 83.8221, dec: -5.3911, radius_arcsec: 5 }];
+
+/** The JSON answer of the match routes (CSV and Arrow carry the same columns). */
+function matchesJson(extra: Record<string, unknown>) {
+  return {
+    type: 'object',
+    properties: {
+      ...extra,
+      catalog: { type: 'string' },
+      mode: { type: 'string', enum: ['all', 'best', 'nearest'] },
+      matches: { type: 'array', items: matchRowSchema },
+    },
+  };
+}
+
 export function sourceRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   const limits = ctx.config.limits;
+  const served = matchesServed(ctx, 'xmatch');
 
   app.post('/v1/sources', {
+    config: { access: 'upload', ...docsOnly({ body: positionsBody('sources', 'id', EXAMPLE_SOURCES) }) },
     schema: {
       tags: ['sources'], summary: 'Upload a list of sources (JSON, CSV or Arrow IPC), kept for later matching',
       description: 'Body: a JSON array of {id, ra, dec[, radius_arcsec]}, CSV with a header holding id,ra,dec[,radius_arcsec], or an Arrow IPC stream with those columns; chosen by Content-Type.',
@@ -100,15 +119,28 @@ export function sourceRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   });
 
   app.get<{ Params: { id: string }; Querystring: MatchQuery }>('/v1/sources/:id/matches', {
+    config: {
+      access: 'read',
+      ...docsOnly({
+        responses: {
+          200: matchesResponse(matchesJson({
+            upload: { type: 'string', description: 'Upload id' },
+            sources: { type: 'string', description: 'Sources of this page, first-last (0-based, end exclusive)', examples: ['0-65536'] },
+            next: { type: 'string', nullable: true, description: 'Cursor of the next page (also in the x-next-cursor header and a Link header), null on the last page' },
+          })),
+        },
+      }),
+    },
     schema: {
       tags: ['sources'], summary: 'Matches of uploaded sources in a catalog: JSON, CSV or Arrow by Accept, streamed, paged by cursor',
+      description: 'Crossmatches an upload against a catalog (`catalog` is required when more than one is served) and streams the pairs, so a million sources never wait for the whole answer. With `limit`, one page of sources; the next page is at `cursor` = the `next` value (x-next-cursor header for CSV and Arrow).',
       params: { type: 'object', properties: { id: { type: 'string', description: 'Upload id from POST /v1/sources' } }, required: ['id'] },
       querystring: matchQuerySchema,
       response: { ...errorResponses },
     },
   }, async (req, reply) => {
     const meta = ctx.uploads.get(req.params.id);
-    if (!meta) throw new UploadNotFound(req.params.id);
+    if (!meta) throw new UploadNotFound(clip(req.params.id));
     const q = req.query;
     const c = catalogOf(ctx, q.catalog);
     const cols = parseColumns(c, q.columns);
@@ -132,7 +164,7 @@ export function sourceRoutes(app: FastifyInstance, ctx: ServiceContext): void {
           ids: chunk.ids.take(Array.from({ length: to - from }, (_, i) => from + i)),
           ra: chunk.ra.subarray(from, to), dec: chunk.dec.subarray(from, to), radius: chunk.radius?.subarray(from, to) ?? null,
         };
-        yield matchChunk(ctx, c, part, q);
+        yield matchChunk(ctx, c, part, q, served(c.name));
         s = chunk.start + to;
       }
     }
@@ -141,6 +173,13 @@ export function sourceRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   });
 
   app.post<{ Querystring: MatchQuery }>('/v1/xmatch', {
+    config: {
+      access: 'upload',
+      ...docsOnly({
+        body: positionsBody('sources', 'id', EXAMPLE_SOURCES),
+        responses: { 200: matchesResponse(matchesJson({ sources: { type: 'integer', description: 'Sources sent' } })) },
+      }),
+    },
     schema: {
       tags: ['sources'], summary: 'Crossmatch a small list of sources in one call',
       description: 'Body: {"sources": [{id, ra, dec[, radius_arcsec]}]} (or a bare array, CSV, or Arrow IPC by Content-Type); options in the query string. Answer as JSON, CSV or Arrow by Accept.',
@@ -155,7 +194,7 @@ export function sourceRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     const format = negotiate(req.headers.accept);
     const list = sourcesFromBody(req, limits.maxSyncSources, 'id', 'sources', { min: 0, max: limits.maxRadiusArcsec });
     if (list.length > limits.maxSyncSources) throw new TooManySources(limits.maxSyncSources, list.length);
-    const result = matchChunk(ctx, c, list, q);
+    const result = matchChunk(ctx, c, list, q, served(c.name));
     const head = { catalog: c, columns: cols, meta: { catalog: c.name, mode: q.mode, sources: list.length } };
     return sendStream(reply, format, matchBytes(format, head, [result], () => ({})));
   });

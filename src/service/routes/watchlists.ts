@@ -6,7 +6,9 @@ import type { ServiceContext } from '../context.js';
 import { BadCursor, TargetNotFound, TooManySources, TooManyTargets, Unauthorized, WatchlistNotFound } from '../errors.js';
 import { parseJsonRows } from '../sources-parse.js';
 import { MAX_TARGET_RADIUS_ARCSEC, MIN_TARGET_RADIUS_ARCSEC, type Watchlist, type WatchRegion } from '../../watch/store.js';
-import { decProp, errorResponses, raProp } from '../schemas.js';
+import { clip } from '../../messages/quote.js';
+import { hitFields, hitFieldsSchema } from '../../watch/hit-fields.js';
+import { decProp, docsOnly, errorResponses, positionsBody, raProp } from '../schemas.js';
 import { sourcesFromBody } from './sources.js';
 
 const radiusTarget = {
@@ -72,17 +74,20 @@ export function watchlistRoutes(app: FastifyInstance, ctx: ServiceContext): void
   const mine = (req: FastifyRequest, id: string): Watchlist => {
     const owner = keyOf(req);
     const w = store.get(id);
-    if (!w || w.owner !== owner) throw new WatchlistNotFound(id);
+    if (!w || w.owner !== owner) throw new WatchlistNotFound(clip(id));
     return w;
   };
   const idParam = { type: 'object', properties: { id: { type: 'string', description: 'Watch list id' } }, required: ['id'] } as const;
   const security = [{ bearer: [] }];
 
   app.post<{ Body: { name: string; description?: string; default_radius_arcsec: number; targets?: unknown[]; regions?: RegionIn[] } }>('/v1/watchlists', {
+    config: { access: 'key' },
     schema: {
       tags: ['watchlists'], summary: 'Create a watch list (optionally with its first targets and regions)', security,
+      description: 'The list belongs to the API key that creates it. The alert stream checks every alert against it from its next batch on; hits are read with GET /v1/watchlists/{id}/hits.',
       body: {
         type: 'object', additionalProperties: false, required: ['name'],
+        examples: [{ name: 'nearby SNe', default_radius_arcsec: 2, targets: [{ name: 'SN 2023ixf', ra: 210.910674, dec: 54.311655 }], regions: [{ kind: 'circle', name: 'M31', ra: 10.6847, dec: 41.269, radius_arcsec: 3600 }] }],
         properties: {
           name: { type: 'string', minLength: 1, maxLength: 200, description: 'A name for people' },
           description: { type: 'string', maxLength: 2000 },
@@ -106,17 +111,33 @@ export function watchlistRoutes(app: FastifyInstance, ctx: ServiceContext): void
   });
 
   app.get('/v1/watchlists', {
+    config: { access: 'key' },
     schema: {
       tags: ['watchlists'], summary: "This key's watch lists", security,
+      description: 'Every watch list of the calling API key (target counts, regions), without the targets themselves.',
       response: { 200: { type: 'object', properties: { watchlists: { type: 'array', items: { $ref: 'Watchlist#' } } } }, ...errorResponses },
     },
   }, async (req) => ({ watchlists: store.list(keyOf(req)).map(out) }));
 
   app.get<{ Params: { id: string }; Querystring: { offset: number; limit: number } }>('/v1/watchlists/:id', {
+    config: { access: 'key' },
     schema: {
       tags: ['watchlists'], summary: 'A watch list and a page of its targets', security, params: idParam,
+      description: 'The watch list (as in GET /v1/watchlists) and targets offset..offset+limit in name order.',
       querystring: { type: 'object', additionalProperties: false, properties: { offset: { type: 'integer', minimum: 0, default: 0, description: 'Targets to skip' }, limit: { type: 'integer', minimum: 0, maximum: 100000, default: 1000, description: 'Targets to return' } } },
-      response: { ...errorResponses },
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            ...watchlistSchema.properties,
+            target_list: {
+              type: 'array', description: 'This page of targets',
+              items: { type: 'object', properties: { name: { type: 'string' }, ra: { type: 'number' }, dec: { type: 'number' }, radius_arcsec: { type: 'number' } } },
+            },
+          },
+        },
+        ...errorResponses,
+      },
     },
   }, async (req) => {
     const w = mine(req, req.params.id);
@@ -124,10 +145,13 @@ export function watchlistRoutes(app: FastifyInstance, ctx: ServiceContext): void
   });
 
   app.patch<{ Params: { id: string }; Body: { name?: string; description?: string; default_radius_arcsec?: number; regions?: RegionIn[] } }>('/v1/watchlists/:id', {
+    config: { access: 'key' },
     schema: {
       tags: ['watchlists'], summary: "Change a watch list's name, description, default radius or regions", security, params: idParam,
+      description: 'Only the fields sent change; `regions` replaces the list of regions. Targets are changed with POST and DELETE on /targets.',
       body: {
         type: 'object', additionalProperties: false, minProperties: 1,
+        examples: [{ description: 'type II candidates within 20 Mpc', default_radius_arcsec: 1.5 }],
         properties: {
           name: { type: 'string', minLength: 1, maxLength: 200 }, description: { type: 'string', maxLength: 2000 },
           default_radius_arcsec: radiusTarget, regions: { type: 'array', maxItems: 1000, items: regionSchema },
@@ -142,7 +166,12 @@ export function watchlistRoutes(app: FastifyInstance, ctx: ServiceContext): void
   });
 
   app.delete<{ Params: { id: string } }>('/v1/watchlists/:id', {
-    schema: { tags: ['watchlists'], summary: 'Delete a watch list, its targets and hits', security, params: idParam, response: { 204: { type: 'null', description: 'Deleted' }, ...errorResponses } },
+    config: { access: 'key' },
+    schema: {
+      tags: ['watchlists'], summary: 'Delete a watch list, its targets and hits', security, params: idParam,
+      description: 'Deletes the list, its targets and its recorded hits; the stream stops checking it from its next batch on.',
+      response: { 204: { type: 'null', description: 'Deleted' }, ...errorResponses },
+    },
   }, async (req, reply) => {
     const w = mine(req, req.params.id);
     await store.remove(w.id);
@@ -150,8 +179,10 @@ export function watchlistRoutes(app: FastifyInstance, ctx: ServiceContext): void
   });
 
   app.post<{ Params: { id: string } }>('/v1/watchlists/:id/targets', {
+    config: { access: 'key', ...docsOnly({ body: positionsBody('targets', 'name', [{ name: 'SN 2023ixf', ra: 210.910674, dec: 54.311655, radius_arcsec: 1.5 }, { name: 'AT 2024abc', ra: 150.1, dec: 2.2 }]) }) },
     schema: {
       tags: ['watchlists'], summary: 'Add or replace targets by name (JSON array or {targets: [...]}, or CSV with name,ra,dec[,radius_arcsec])', security, params: idParam,
+      description: "A target whose name is already in the list is moved to the new position and radius; targets without radius_arcsec get the list's default radius.",
       response: { 200: { type: 'object', properties: { added: { type: 'integer' }, updated: { type: 'integer' }, targets: { type: 'integer' } } }, ...errorResponses },
     },
   }, async (req) => {
@@ -168,18 +199,21 @@ export function watchlistRoutes(app: FastifyInstance, ctx: ServiceContext): void
   });
 
   app.delete<{ Params: { id: string; name: string } }>('/v1/watchlists/:id/targets/:name', {
+    config: { access: 'key' },
     schema: {
       tags: ['watchlists'], summary: 'Remove one target', security,
+      description: 'Removes the target of that name; 404 when the list has none.',
       params: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string', description: 'Target name' } }, required: ['id', 'name'] },
       response: { 204: { type: 'null', description: 'Removed' }, ...errorResponses },
     },
   }, async (req, reply) => {
     const w = mine(req, req.params.id);
-    if (!(await store.removeTarget(w.id, req.params.name))) throw new TargetNotFound(w.id, req.params.name);
+    if (!(await store.removeTarget(w.id, req.params.name))) throw new TargetNotFound(w.id, clip(req.params.name));
     return reply.code(204).send();
   });
 
   app.post<{ Params: { id: string } }>('/v1/watchlists/:id/check', {
+    config: { access: 'key', ...docsOnly({ body: positionsBody('positions', 'id', [{ id: 'alert-1', ra: 210.910674, dec: 54.311655 }, { id: 'alert-2', ra: 10.7, dec: 41.3 }]) }) },
     schema: {
       tags: ['watchlists'], summary: 'Positions in, hits out: which targets (and regions) each position falls within', security, params: idParam,
       description: 'Body: {"positions": [{id, ra, dec}]} (or a bare array, CSV, or Arrow IPC). Exact spherical distance with each target\'s own radius.',
@@ -222,8 +256,10 @@ export function watchlistRoutes(app: FastifyInstance, ctx: ServiceContext): void
   });
 
   app.get<{ Params: { id: string }; Querystring: { since?: string; cursor?: string; limit: number } }>('/v1/watchlists/:id/hits', {
+    config: { access: 'key' },
     schema: {
       tags: ['watchlists'], summary: 'Hits recorded by the alert stream, oldest first', security, params: idParam,
+      description: 'Every hit the stream recorded for this list (each alert and target once, whatever the replays), with the fields of the watchlist-ID output stream; paged by `cursor`.',
       querystring: {
         type: 'object', additionalProperties: false,
         properties: {
@@ -232,7 +268,16 @@ export function watchlistRoutes(app: FastifyInstance, ctx: ServiceContext): void
           limit: { type: 'integer', minimum: 1, maximum: 100000, default: 1000 },
         },
       },
-      response: { ...errorResponses },
+      response: {
+        200: {
+          type: 'object', required: ['hits', 'next'],
+          properties: {
+            hits: { type: 'array', items: hitFieldsSchema },
+            next: { type: 'string', nullable: true, description: 'Cursor of the next page (pass as ?cursor=), null on the last page' },
+          },
+        },
+        ...errorResponses,
+      },
     },
   }, async (req) => {
     const w = mine(req, req.params.id);
@@ -243,7 +288,7 @@ export function watchlistRoutes(app: FastifyInstance, ctx: ServiceContext): void
     } catch {
       throw new BadCursor();
     }
-    return { hits: page.hits, next: page.next };
+    return { hits: page.hits.map(hitFields), next: page.next };
   });
 }
 

@@ -32,6 +32,7 @@ import type { IngestedAlert } from '../ingest.js';
 import type { Enricher } from '../pipeline.js';
 import type { OutRecord, OutputSink } from '../sinks/sink.js';
 import { separationArcsec } from '../../sky/vector.js';
+import { hitFields } from '../../watch/hit-fields.js';
 import { WatchlistStore, type CheckHit, type HitRecord, type Watchlist, type WatchRegion } from '../../watch/store.js';
 import { listStamp, TargetSnapshot } from './target-snapshot.js';
 
@@ -221,21 +222,11 @@ export class WatchEnricher implements Enricher {
   /** The published record: ids as strings, hit fields from the hit as first recorded. */
   private outValue(p: PendingHit, a: IngestedAlert, h: HitRecord): Record<string, unknown> {
     const v: Record<string, unknown> = {
-      watchlist_id: p.wl.id,
+      ...hitFields(h),
       watchlist_name: p.wl.name,
-      kind: h.kind ?? 'target',
-      target: h.target,
-      sep_arcsec: h.sepArcsec,
-      alert_id: h.alertId,
-      object_id: h.objectId,
-      survey: h.survey,
       survey_object_id: a.alert.surveyObjectId,
-      ra: h.ra,
-      dec: h.dec,
-      mjd: h.mjd,
       band: a.alert.band,
       mag: a.alert.mag ?? null,
-      recorded_at: h.recordedAt,
     };
     if (p.region) {
       v.region = p.region.name;
