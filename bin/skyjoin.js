@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // The skyjoin command line. The TypeScript sources are compiled to dist/ by
-// `npm install` (prepare) or `npm run build`.
+// `npm install` (prepare) or `npm run build`. Exit codes: 0 success, 1 bad
+// input or failure, 2 bad usage (see src/cli/main.ts).
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 
-const main = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
+const main = new URL('../dist/src/cli/main.js', import.meta.url);
 if (!existsSync(main)) {
   process.stderr.write('skyjoin: not built yet: run `npm run build` in the skyjoin folder\n');
   process.exit(2);
 }
-const { main: run } = await import(main);
-process.exitCode = await run(process.argv.slice(2));
+const { run } = await import(main.href);
+await run(process.argv.slice(2));

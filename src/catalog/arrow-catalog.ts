@@ -20,6 +20,8 @@ import { mapArrowFile, type MappedTable } from './arrow-map.js';
 import { fillRunTable, SkyIndex, type BuildOptions } from '../match/sky-index.js';
 import type { IndexScheme, RunTable, SchemeRequest } from '../match/scheme.js';
 import { computeCoverage, type Coverage } from './coverage.js';
+import { cannotOpen } from './csv-errors.js';
+import { isSystemError } from './fs-errors.js';
 import type { Column, ColumnTable, ColumnType } from './table.js';
 import { TextColumn } from './text.js';
 
@@ -222,6 +224,8 @@ export class ArrowCatalog {
     try {
       mapped = mapArrowFile(file);
     } catch (err) {
+      // A file that cannot be opened says why (no such file, permission denied), not "not an Arrow file".
+      if (isSystemError(err)) throw cannotOpen(file, err);
       throw new TypeError(`${file} is not an Arrow IPC file: ${(err as Error).message}`);
     }
     const raw = mapped.schema.metadata.get(CATALOG_META_KEY);

@@ -1,6 +1,8 @@
 // Bad input, reported loudly: every rejected row names its file, line, column
 // and reason, and a file that cannot be read at all says why.
 
+import { fsReason } from './fs-errors.js';
+
 export interface BadRow {
   file: string;
   /**
@@ -30,6 +32,11 @@ export class CatalogInputError extends Error {
     super(message ?? `${file}: ${bad.length} bad row${bad.length === 1 ? '' : 's'}:\n${bad.map(formatBadRow).join('\n')}`);
     this.name = 'CatalogInputError';
   }
+}
+
+/** An input file that cannot be opened: "x.csv: cannot open: no such file or folder (ENOENT)". */
+export function cannotOpen(file: string, err: unknown): CatalogInputError {
+  return new CatalogInputError(file, [], `${file}: cannot open: ${fsReason(err)}`);
 }
 
 /** The error thrown in 'fail' mode: the first bad rows, and whether reading stopped before the end. */

@@ -8,7 +8,7 @@ import { createReadStream, type ReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { CatalogInputError } from './csv-errors.js';
+import { cannotOpen, CatalogInputError } from './csv-errors.js';
 import { NEED_MORE, newSpans, scanErrorText, scanFields, type FieldSpans } from './csv-parse.js';
 
 export interface CsvVisitor {
@@ -52,7 +52,7 @@ export async function isGzipFile(file: string): Promise<boolean> {
   try {
     fh = await open(file, 'r');
   } catch (err) {
-    throw new CatalogInputError(file, [], `${file}: cannot open: ${describe(err)}`);
+    throw cannotOpen(file, err);
   }
   try {
     const b = Buffer.alloc(2);

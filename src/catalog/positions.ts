@@ -8,6 +8,7 @@ import * as A from 'apache-arrow';
 import type { SkyIndex } from '../match/sky-index.js';
 import { ArrowCatalog, CATALOG_META_KEY, arrowColumns } from './arrow-catalog.js';
 import { CatalogInputError, readCatalogCsv, typeColumn, type BadRow, type PositionTable, type ReadOptions } from './csv.js';
+import { cannotOpen } from './csv-errors.js';
 import { readParquetTable } from './parquet.js';
 import { TextColumn } from './text.js';
 
@@ -18,7 +19,7 @@ export async function sniffFormat(file: string): Promise<FileFormat> {
   try {
     fh = await open(file, 'r');
   } catch (err) {
-    throw new CatalogInputError(file, [], `${file}: cannot open: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw cannotOpen(file, err);
   }
   try {
     const b = Buffer.alloc(6);

@@ -30,12 +30,7 @@ export async function xmatchCommand(argv: string[]): Promise<number> {
     'id-col': { type: 'string' },
     'ra-col': { type: 'string' },
     'dec-col': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
   }, USAGE);
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
   const catalogPath = requireString(values, 'catalog', USAGE);
   const sourcesPath = requireString(values, 'sources', USAGE);
   const radius = numberFlag(values, 'radius-arcsec', { min: 0, required: true }, USAGE);
@@ -46,28 +41,33 @@ export async function xmatchCommand(argv: string[]): Promise<number> {
     raCol: optionalString(values, 'ra-col') ?? 'ra',
     decCol: optionalString(values, 'dec-col') ?? 'dec',
   };
-  const [catalog, sources] = await Promise.all([loadPositions(catalogPath, cols), loadPositions(sourcesPath, cols)]);
-  const index = catalog.index?.scheme.kind === scheme
-    ? catalog.index
-    : SkyIndex.build(catalog.ra, catalog.dec, scheme, { radiusArcsec: radius, rowIds: true });
-  const matches = index.crossmatch(sources.ra, sources.dec, { radiusArcsec: radius, mode });
-  await writePairs(optionalString(values, 'out'), sources.ids, catalog.ids, matches);
+  // The output is checked (and its temporary file made) before any reading.
+  const sink = new TextSink(optionalString(values, 'out'));
+  try {
+    const [catalog, sources] = await Promise.all([loadPositions(catalogPath, cols), loadPositions(sourcesPath, cols)]);
+    const index = catalog.index?.scheme.kind === scheme
+      ? catalog.index
+      : SkyIndex.build(catalog.ra, catalog.dec, scheme, { radiusArcsec: radius, rowIds: true });
+    const matches = index.crossmatch(sources.ra, sources.dec, { radiusArcsec: radius, mode });
+    await writePairs(sink, sources.ids, catalog.ids, matches);
+  } catch (err) {
+    sink.discard();
+    throw err;
+  }
   return 0;
 }
 
-async function writePairs(
-  out: string | undefined, sourceIds: TextColumn, catalogIds: TextColumn, m: Matches,
-): Promise<void> {
+async function writePairs(sink: TextSink, sourceIds: TextColumn, catalogIds: TextColumn, m: Matches): Promise<void> {
   const n = sourceIds.length;
   const start = new Uint32Array(n + 1);
   for (let i = 0; i < m.length; i++) start[m.probe[i] + 1]++;
   for (let p = 0; p < n; p++) start[p + 1] += start[p];
-  const sink = new TextSink(out);
-  await sink.write('source_id,catalog_id,sep_arcsec\n');
+  sink.write('source_id,catalog_id,sep_arcsec\n');
   for (const p of idOrder(sourceIds.toArray())) {
+    if (start[p] === start[p + 1]) continue;
     const sid = csvField(sourceIds.get(p));
     for (let k = start[p]; k < start[p + 1]; k++) {
-      await sink.write(`${sid},${csvField(catalogIds.get(m.row[k]))},${m.sepArcsec[k].toFixed(6)}\n`);
+      if (sink.write(`${sid},${csvField(catalogIds.get(m.row[k]))},${m.sepArcsec[k].toFixed(6)}\n`)) await sink.drain();
     }
   }
   await sink.close();
