@@ -228,6 +228,11 @@ export class ArrowCatalog {
       if (isSystemError(err)) throw cannotOpen(file, err);
       throw new TypeError(`${file} is not an Arrow IPC file: ${(err as Error).message}`);
     }
+    return ArrowCatalog.fromMapped(file, mapped);
+  }
+
+  /** The catalog over an Arrow file already mapped (its footer read); checks its skyjoin metadata. */
+  static fromMapped(file: string, mapped: MappedTable): ArrowCatalog {
     const raw = mapped.schema.metadata.get(CATALOG_META_KEY);
     if (!raw) throw new TypeError(`${file} is an Arrow file but not a skyjoin catalog (no '${CATALOG_META_KEY}' metadata): build it with 'skyjoin catalog build'`);
     const info = JSON.parse(raw) as CatalogInfo;
@@ -283,8 +288,11 @@ export class ArrowCatalog {
     return this.indexCache;
   }
 
-  /** The id of a row as text, exactly as it was read. */
+  /** The id of a row as text, exactly as it was read; integer ids are turned into text for that row only. */
   id(row: number): string {
+    if (this.idCache) return this.idCache.get(row);
+    const col = this.column('id');
+    if (col && !A.DataType.isUtf8(col.type)) return String(col.get(row));
     return this.ids().get(row);
   }
 

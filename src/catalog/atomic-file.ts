@@ -2,9 +2,12 @@
 // place when complete: readers see the old file or the whole new one, never a
 // part; a failed or interrupted write leaves nothing under the final name.
 // The temporary file is created at once, so a missing, unwritable or wrong
-// output path fails before any work is done, with one line naming it.
+// output path fails before any work is done, with one line naming it. A path
+// that is a symbolic link or not a regular file (/dev/stdout, /dev/null, a
+// FIFO, a process substitution) is written in place, through the link:
+// renaming over it would replace the link or the device itself.
 
-import { accessSync, closeSync, constants, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { accessSync, closeSync, constants, lstatSync, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fsReason, isSystemError } from './fs-errors.js';
 
@@ -50,8 +53,8 @@ function discardAll(): void {
   for (const f of [...live]) f.discard();
 }
 
-/** Why `file` cannot be an output, found before writing: null when it can. */
-function checkTarget(file: string): string | null {
+/** Why `file` cannot be an output, found before writing: null when it can; 'special' for a device or pipe. */
+function checkTarget(file: string): string | null | 'special' {
   const dir = path.dirname(file);
   let st;
   try {
@@ -62,8 +65,10 @@ function checkTarget(file: string): string | null {
   }
   if (!st.isDirectory()) return `${dir} is not a folder`;
   try {
-    if (statSync(file).isDirectory()) return 'it is a folder (give a file name)';
+    const target = statSync(file);
+    if (target.isDirectory()) return 'it is a folder (give a file name)';
     accessSync(file, constants.W_OK);
+    if (!target.isFile() || lstatSync(file).isSymbolicLink()) return 'special';
   } catch (err) {
     if (!(isSystemError(err) && err.code === 'ENOENT')) return fsReason(err);
   }
@@ -73,7 +78,12 @@ function checkTarget(file: string): string | null {
 export class AtomicFile {
   private state: 'open' | 'committed' | 'discarded' = 'open';
 
+  /** tempPath is the path itself when the output is a device or a pipe (written in place). */
   private constructor(readonly path: string, readonly tempPath: string) {}
+
+  private get inPlace(): boolean {
+    return this.tempPath === this.path;
+  }
 
   /**
    * Checks the output path and creates the empty temporary file beside it
@@ -82,6 +92,7 @@ export class AtomicFile {
    */
   static create(file: string): AtomicFile {
     const problem = checkTarget(file);
+    if (problem === 'special') return new AtomicFile(file, file);
     if (problem) throw new OutputError(file, problem);
     const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`);
     try {
@@ -98,6 +109,10 @@ export class AtomicFile {
   /** Moves the written temporary file to its final name. */
   commit(): void {
     if (this.state !== 'open') throw new Error(`${this.path}: already ${this.state}`);
+    if (this.inPlace) {
+      this.state = 'committed';
+      return;
+    }
     try {
       renameSync(this.tempPath, this.path);
     } catch (err) {
@@ -112,6 +127,7 @@ export class AtomicFile {
   discard(): void {
     if (this.state !== 'open') return;
     this.state = 'discarded';
+    if (this.inPlace) return;
     try {
       unlinkSync(this.tempPath);
     } catch {

@@ -21,6 +21,9 @@ const REASONS: Record<string, string> = {
   EEXIST: 'already exists',
   EBUSY: 'resource busy',
   EXDEV: 'cannot rename across file systems',
+  EADDRINUSE: 'the address is already in use',
+  EADDRNOTAVAIL: 'the address is not available on this machine',
+  ENOTFOUND: 'no such host',
 };
 
 /** True for Node's system errors (they carry an errno code such as ENOENT). */

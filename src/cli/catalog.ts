@@ -1,10 +1,9 @@
 // skyjoin catalog build | build-shipped | info | export
+// Arrow and Parquet are loaded by the subcommand that needs them, so that
+// --help and usage mistakes answer at once.
 
 import path from 'node:path';
-import { ArrowCatalog } from '../catalog/arrow-catalog.js';
-import { buildCatalogFile } from '../catalog/build.js';
-import { writeParquetTable } from '../catalog/parquet.js';
-import { ensureShippedCatalogs } from '../catalog/shipped.js';
+import type { ArrowCatalog } from '../catalog/arrow-catalog.js';
 import type { Column } from '../catalog/table.js';
 import { SCHEME_KINDS, type SchemeRequest } from '../match/scheme.js';
 import { AtomicFile, OutputError, isWriteError } from '../catalog/atomic-file.js';
@@ -95,6 +94,7 @@ async function build(argv: string[]): Promise<number> {
   try {
     rejectsFile = rejects ? AtomicFile.create(rejects) : undefined;
     const progress = new Progress(`catalog build ${path.basename(input)}`);
+    const { buildCatalogFile } = await import('../catalog/build.js');
     r = await buildCatalogFile({
       input, output: outFile.tempPath, name, scheme, keep, rejects: rejectsFile?.tempPath, defaultRadiusArcsec: radius,
       idCol: optionalString(values, 'id-col'), raCol: optionalString(values, 'ra-col'), decCol: optionalString(values, 'dec-col'),
@@ -120,6 +120,7 @@ async function build(argv: string[]): Promise<number> {
 async function buildShipped(argv: string[]): Promise<number> {
   const { values } = parse(argv, { data: { type: 'string' } }, SHIPPED_USAGE);
   const dir = path.join(optionalString(values, 'data') ?? defaultDataDir(), 'catalogs');
+  const { ensureShippedCatalogs } = await import('../catalog/shipped.js');
   const built = await ensureShippedCatalogs(dir, (m) => process.stderr.write(`${m}\n`));
   for (const b of built) process.stdout.write(`${b.definition.name}\t${b.path}\t${b.built ? 'built' : 'up to date'}\n`);
   return 0;
@@ -128,6 +129,7 @@ async function buildShipped(argv: string[]): Promise<number> {
 async function info(argv: string[]): Promise<number> {
   const { positionals } = parse(argv, {}, INFO_USAGE, true);
   if (positionals.length !== 1) throw new UsageError(`give one FILE.arrow, got ${positionals.length}${helpHint(INFO_USAGE)}`);
+  const { ArrowCatalog } = await import('../catalog/arrow-catalog.js');
   process.stdout.write(`${JSON.stringify(ArrowCatalog.open(positionals[0]).info, null, 2)}\n`);
   return 0;
 }
@@ -138,7 +140,10 @@ async function exportParquet(argv: string[]): Promise<number> {
   const out = requireString(values, 'out', EXPORT_USAGE);
   const outFile = AtomicFile.create(out);
   try {
-    writeParquetCatalog(ArrowCatalog.open(input), outFile);
+    const [{ ArrowCatalog }, { writeParquetTable }] = await Promise.all([import('../catalog/arrow-catalog.js'), import('../catalog/parquet.js')]);
+    const cat = ArrowCatalog.open(input);
+    writeParquetTable(outFile.tempPath, catalogTable(cat), { 'skyjoin.catalog': JSON.stringify(cat.info) });
+    process.stdout.write(`${out}: ${cat.length} rows, ${cat.info.columns.length + 3} columns\n`);
     outFile.commit();
   } catch (err) {
     throw asOutputError(err, [outFile]);
@@ -154,7 +159,8 @@ function asOutputError(err: unknown, files: Array<AtomicFile | undefined>): unkn
   return err;
 }
 
-function writeParquetCatalog(cat: ArrowCatalog, outFile: AtomicFile): void {
+/** A catalog's id, ra, dec and kept columns as a table (int64 exact, nulls kept). */
+function catalogTable(cat: ArrowCatalog): { length: number; columns: Column[] } {
   const columns: Column[] = [
     { name: 'id', type: 'utf8', values: cat.ids().toArray() },
     { name: 'ra', type: 'float64', values: cat.ra },
@@ -172,6 +178,5 @@ function writeParquetCatalog(cat: ArrowCatalog, outFile: AtomicFile): void {
     else values = Float64Array.from({ length: n }, (_, i) => Number(v.get(i) ?? NaN));
     columns.push({ name: c.name, type: c.type, values, valid });
   }
-  writeParquetTable(outFile.tempPath, { length: cat.length, columns }, { 'skyjoin.catalog': JSON.stringify(cat.info) });
-  process.stdout.write(`${outFile.path}: ${cat.length} rows, ${columns.length} columns\n`);
+  return { length: cat.length, columns };
 }

@@ -43,7 +43,7 @@ export async function pixelCommand(argv: string[]): Promise<number> {
     });
     sink.write('id,pixel\n');
     for (let i = 0; i < rows.rows; i++) {
-      if (sink.write(`${csvField(rows.ids.get(i))},${pixelOf(scheme, level, rows.ra[i], rows.dec[i])}\n`)) await sink.drain();
+      if (sink.write(`${csvField(rows.id(i))},${pixelOf(scheme, level, rows.ra[i], rows.dec[i])}\n`)) await sink.drain();
     }
     await sink.close();
   } catch (err) {

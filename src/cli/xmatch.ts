@@ -2,10 +2,12 @@
 //   [--scheme zones|rowcol|htm|healpix] [--mode all|best] [--out FILE]
 //   [--id-col id --ra-col ra --dec-col dec]
 // Writes CSV `source_id,catalog_id,sep_arcsec`, one line per pair, sorted by
-// source_id then sep_arcsec; ids exactly as read.
+// source_id then sep_arcsec; ids exactly as read. A built .arrow catalog is
+// queried through its own index (mapped, not read); --scheme naming another
+// scheme is noted on stderr, not obeyed: every scheme gives the same pairs.
 
 import { loadPositions } from '../catalog/positions.js';
-import { SCHEME_KINDS } from '../match/scheme.js';
+import { SCHEME_KINDS, schemeLabel } from '../match/scheme.js';
 import { SkyIndex } from '../match/sky-index.js';
 import type { Matches } from '../match/matches.js';
 import type { TextColumn } from '../catalog/text.js';
@@ -16,8 +18,10 @@ import { TextSink, csvField } from './output.js';
 const USAGE = `usage: skyjoin xmatch --catalog FILE --sources FILE --radius-arcsec R
        [--scheme zones|rowcol|htm|healpix] [--mode all|best] [--out FILE]
        [--id-col id] [--ra-col ra] [--dec-col dec]
-FILE: CSV or CSV.gz with a header holding id,ra,dec (degrees), Parquet, or a
-catalog built by 'skyjoin catalog build' (.arrow).`;
+FILE: CSV or CSV.gz with a header holding id,ra,dec (degrees), Parquet, Arrow, or a
+catalog built by 'skyjoin catalog build' (.arrow: its own index is used).
+--scheme: the index built over a CSV/Parquet catalog (default zones); all give the same pairs.
+--mode best: only the nearest catalog row of each source.`;
 
 export async function xmatchCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
@@ -45,11 +49,18 @@ export async function xmatchCommand(argv: string[]): Promise<number> {
   const sink = new TextSink(optionalString(values, 'out'));
   try {
     const [catalog, sources] = await Promise.all([loadPositions(catalogPath, cols), loadPositions(sourcesPath, cols)]);
-    const index = catalog.index?.scheme.kind === scheme
-      ? catalog.index
-      : SkyIndex.build(catalog.ra, catalog.dec, scheme, { radiusArcsec: radius, rowIds: true });
+    let index: SkyIndex;
+    if (catalog.catalog) {
+      const built = catalog.catalog.info.scheme;
+      if (values.scheme !== undefined && built.kind !== scheme) {
+        process.stderr.write(`skyjoin xmatch: note: ${catalogPath} is indexed with ${schemeLabel(built)}; using that index, not --scheme ${scheme} (every scheme gives the same pairs; rebuild the catalog to change it)\n`);
+      }
+      index = catalog.index!;
+    } else {
+      index = SkyIndex.build(catalog.ra, catalog.dec, scheme, { radiusArcsec: radius, rowIds: true });
+    }
     const matches = index.crossmatch(sources.ra, sources.dec, { radiusArcsec: radius, mode });
-    await writePairs(sink, sources.ids, catalog.ids, matches);
+    await writePairs(sink, sources.ids, catalog.id, matches);
   } catch (err) {
     sink.discard();
     throw err;
@@ -57,7 +68,8 @@ export async function xmatchCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function writePairs(sink: TextSink, sourceIds: TextColumn, catalogIds: TextColumn, m: Matches): Promise<void> {
+/** Pairs grouped by source in id order; only the catalog ids of matched rows are looked up. */
+async function writePairs(sink: TextSink, sourceIds: TextColumn, catalogId: (row: number) => string, m: Matches): Promise<void> {
   const n = sourceIds.length;
   const start = new Uint32Array(n + 1);
   for (let i = 0; i < m.length; i++) start[m.probe[i] + 1]++;
@@ -67,7 +79,7 @@ async function writePairs(sink: TextSink, sourceIds: TextColumn, catalogIds: Tex
     if (start[p] === start[p + 1]) continue;
     const sid = csvField(sourceIds.get(p));
     for (let k = start[p]; k < start[p + 1]; k++) {
-      if (sink.write(`${sid},${csvField(catalogIds.get(m.row[k]))},${m.sepArcsec[k].toFixed(6)}\n`)) await sink.drain();
+      if (sink.write(`${sid},${csvField(catalogId(m.row[k]))},${m.sepArcsec[k].toFixed(6)}\n`)) await sink.drain();
     }
   }
   await sink.close();
