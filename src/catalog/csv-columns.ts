@@ -21,13 +21,19 @@ export class BytesBuilder {
   }
 
   private reserve(extra: number): void {
-    if (this.n + 1 >= this.offsets.length) {
-      const o = new Int32Array(this.offsets.length * 2);
-      o.set(this.offsets);
+    if (this.n + 1 >= this.offsets.length) this.reserveTotal(this.offsets.length * 2, 0);
+    if (this.bytes + extra > this.data.length) this.reserveTotal(0, Math.max(this.data.length * 2, this.bytes + extra));
+  }
+
+  /** Room for `values` values and `bytes` bytes in all, grown once (when the total is known ahead). */
+  reserveTotal(values: number, bytes: number): void {
+    if (values + 1 > this.offsets.length) {
+      const o = new Int32Array(values + 1);
+      o.set(this.offsets.subarray(0, this.n + 1));
       this.offsets = o;
     }
-    if (this.bytes + extra > this.data.length) {
-      const d = new Uint8Array(Math.max(this.data.length * 2, this.bytes + extra));
+    if (bytes > this.data.length) {
+      const d = new Uint8Array(bytes);
       d.set(this.data.subarray(0, this.bytes));
       this.data = d;
     }
@@ -66,8 +72,31 @@ export class BytesBuilder {
     return { data: this.data, offsets: this.offsets };
   }
 
+  /** Whether some byte is not ASCII. */
+  get nonAscii(): boolean {
+    return (this.high & 0x80) !== 0;
+  }
+
+  /** Builders' contents one after the other (byte ranges of one file read apart). */
+  static join(parts: Array<{ offsets: Int32Array; data: Uint8Array; nonAscii: boolean }>): BytesBuilder {
+    const b = new BytesBuilder();
+    let n = 0, bytes = 0;
+    for (const p of parts) { n += p.offsets.length - 1; bytes += p.data.length; }
+    b.offsets = new Int32Array(n + 2);
+    b.data = new Uint8Array(bytes + 1);
+    for (const p of parts) {
+      const m = p.offsets.length - 1;
+      for (let i = 1; i <= m; i++) b.offsets[b.n + i] = p.offsets[i] + b.bytes;
+      b.data.set(p.data, b.bytes);
+      b.n += m;
+      b.bytes += p.data.length;
+      if (p.nonAscii) b.high = 0x80;
+    }
+    return b;
+  }
+
   finish(): TextColumn {
-    return new TextColumn(this.offsets.slice(0, this.n + 1), this.data.slice(0, this.bytes));
+    return new TextColumn(fit(this.offsets, this.n + 1), fit(this.data, this.bytes));
   }
 
   /** The values as strings; pure ASCII is decoded once and sliced. */
@@ -85,21 +114,37 @@ export class BytesBuilder {
   }
 }
 
+/**
+ * The first n values: a view when they fill the array to within an eighth
+ * (no copy of a column sized ahead), a copy otherwise (no memory held idle).
+ */
+function fit<T extends Int32Array | Uint8Array | Float64Array>(a: T, n: number): T {
+  return (n >= a.length - (a.length >> 3) ? a.subarray(0, n) : a.slice(0, n)) as T;
+}
+
 export class Float64Builder {
-  private a = new Float64Array(1 << 16);
+  private a: Float64Array;
   length = 0;
 
+  constructor(capacity = 1 << 16) {
+    this.a = new Float64Array(capacity);
+  }
+
   push(v: number): void {
-    if (this.length === this.a.length) {
-      const b = new Float64Array(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
-    }
+    if (this.length === this.a.length) this.reserveTotal(this.a.length * 2);
     this.a[this.length++] = v;
   }
 
+  /** Room for n values in all. */
+  reserveTotal(n: number): void {
+    if (n <= this.a.length) return;
+    const b = new Float64Array(n);
+    b.set(this.a.subarray(0, this.length));
+    this.a = b;
+  }
+
   finish(): Float64Array {
-    return this.a.slice(0, this.length);
+    return fit(this.a, this.length);
   }
 }
 
@@ -124,8 +169,19 @@ const INT64_MIN = -(2n ** 63n), INT64_MAX = 2n ** 63n - 1n;
  * larger integers; float64 for any numbers (NaN, inf and Infinity words
  * included); else utf8. Empty fields are nulls (`valid` 0) and do not vote.
  */
+/** A KeptColumnBuilder's state as plain arrays and flags (sent between threads). */
+export interface KeptParts {
+  offsets: Int32Array;
+  data: Uint8Array;
+  nonAscii: boolean;
+  nums: Float64Array | null;
+  valid: Uint8Array;
+  nulls: number;
+  flags: { isNum: boolean; isInt: boolean; fits32: boolean; longInts: boolean; isBool: boolean };
+}
+
 export class KeptColumnBuilder {
-  private readonly text = new BytesBuilder();
+  private text = new BytesBuilder();
   private nums: Float64Array | null = new Float64Array(1 << 12);
   private valid = new Uint8Array(1 << 12);
   private nulls = 0;
@@ -185,6 +241,38 @@ export class KeptColumnBuilder {
       nums[i] = w;
       this.isInt = false;
     }
+  }
+
+  parts(): KeptParts {
+    const n = this.text.length;
+    const t = this.text.finish();
+    return {
+      offsets: t.offsets, data: t.data, nonAscii: this.text.nonAscii,
+      nums: this.nums ? this.nums.slice(0, n) : null, valid: this.valid.slice(0, n), nulls: this.nulls,
+      flags: { isNum: this.isNum, isInt: this.isInt, fits32: this.fits32, longInts: this.longInts, isBool: this.isBool },
+    };
+  }
+
+  /** The builders of consecutive byte ranges as one: values in order, the type voted over all. */
+  static join(name: string, parts: KeptParts[]): KeptColumnBuilder {
+    const k = new KeptColumnBuilder(name);
+    k.text = BytesBuilder.join(parts);
+    const n = k.text.length;
+    k.valid = new Uint8Array(n + 1);
+    k.isNum = parts.every((p) => p.flags.isNum && p.nums);
+    k.nums = k.isNum ? new Float64Array(n + 1) : null;
+    let at = 0;
+    for (const p of parts) {
+      k.valid.set(p.valid, at);
+      if (k.nums) k.nums.set(p.nums!, at);
+      at += p.valid.length;
+      k.nulls += p.nulls;
+      k.isInt &&= p.flags.isInt;
+      k.fits32 &&= p.flags.fits32;
+      k.longInts ||= p.flags.longInts;
+      k.isBool &&= p.flags.isBool;
+    }
+    return k;
   }
 
   finish(): Column {

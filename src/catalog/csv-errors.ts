@@ -48,7 +48,10 @@ export function badRowsError(file: string, bad: BadRow[], maxErrors: number, sto
   return new CatalogInputError(file, shown, `${head}:\n${shown.map(formatBadRow).join('\n')}`);
 }
 
-export function checkReadOptions(o: { onBad?: unknown; maxErrors?: unknown; keep?: unknown }): void {
+export function checkReadOptions(o: { onBad?: unknown; maxErrors?: unknown; keep?: unknown; threads?: unknown }): void {
+  if (o.threads !== undefined && !(Number.isInteger(o.threads) && (o.threads as number) >= 1 && (o.threads as number) <= 256)) {
+    throw new RangeError(`threads must be an integer in [1, 256], got ${String(o.threads)}`);
+  }
   if (o.onBad !== undefined && o.onBad !== 'fail' && o.onBad !== 'skip') {
     throw new TypeError(`onBad must be 'fail' or 'skip', got ${JSON.stringify(o.onBad)}`);
   }

@@ -1,0 +1,155 @@
+// The rows of a CSV catalog once its header is known: id, ra, dec and the kept
+// columns, checked and appended to growing columns; bad rows recorded with
+// file, line, column and reason. One RowReader reads a whole file, or one
+// byte range of it in a worker thread (csv-parallel.ts): its columns then
+// travel as plain typed arrays (parts) and are joined in file order.
+
+import { normalizeRa } from '../sky/angles.js';
+import { BytesBuilder, Float64Builder, KeptColumnBuilder, type KeptParts } from './csv-columns.js';
+import { decReason, raReason, type BadRow } from './csv-errors.js';
+import { fieldText, isBlank, parseDecimal, parseNumberField, type FieldSpans } from './csv-parse.js';
+import { recordPreview } from './csv-stream.js';
+import type { Column } from './table.js';
+import { TextColumn } from './text.js';
+
+/** Where the columns are, found from the header (plain data: it is sent to workers). */
+export interface RowLayout {
+  file: string;
+  header: string[];
+  iId: number;
+  iRa: number;
+  iDec: number;
+  keptAt: number[];
+  keep: string[];
+  /** Stop at the maxErrors-th bad row (onBad 'fail'); otherwise collect them all. */
+  failFast: boolean;
+  maxErrors: number;
+}
+
+/** A RowReader's columns as transferable arrays. */
+export interface RowParts {
+  idOffsets: Int32Array;
+  idData: Uint8Array;
+  ra: Float64Array;
+  dec: Float64Array;
+  kept: KeptParts[];
+  bad: BadRow[];
+  rows: number;
+}
+
+const SAMPLE = 256;
+
+export class RowReader {
+  readonly ids = new BytesBuilder();
+  readonly ra = new Float64Builder();
+  readonly dec = new Float64Builder();
+  readonly kept: KeptColumnBuilder[];
+  readonly bad: BadRow[] = [];
+  rows = 0;
+  private readonly nFields: number;
+  /** Record bytes of the first rows, to size the columns from bytesHint. */
+  private sampled = 0;
+
+  /** bytesHint: the bytes of data this reader will see (0: unknown); the columns are sized from it once. */
+  constructor(private readonly layout: RowLayout, private readonly bytesHint = 0) {
+    this.kept = layout.keep.map((name) => new KeptColumnBuilder(name));
+    this.nFields = layout.header.length;
+  }
+
+  /** After SAMPLE rows: every column grown once to the rows the rest of the data should hold (+6%). */
+  private presize(): void {
+    const perRow = this.sampled / SAMPLE;
+    const rows = Math.ceil((this.bytesHint / perRow) * 1.06) + 1024;
+    this.ra.reserveTotal(rows);
+    this.dec.reserveTotal(rows);
+    const idBytes = this.ids.view().offsets[this.rows];
+    this.ids.reserveTotal(rows, Math.ceil((idBytes / SAMPLE) * rows * 1.06) + 4096);
+  }
+
+  /** Records a bad row; true when reading should stop. */
+  private reject(line: number, column: string, value: string, reason: string): boolean {
+    const { file, failFast, maxErrors } = this.layout;
+    this.bad.push({ file, line, column, value, reason });
+    return failFast && this.bad.length >= maxErrors;
+  }
+
+  /** One data record; true when reading should stop. */
+  record(buf: Uint8Array, spans: FieldSpans, line: number): boolean {
+    const { starts, ends, quoted } = spans;
+    const { header, iId, iRa, iDec, keptAt } = this.layout;
+    const n = spans.count, nFields = this.nFields;
+    if (this.rows < SAMPLE && this.bytesHint > 0) {
+      this.sampled += ends[n - 1] - starts[0] + 2;
+      if (this.rows === SAMPLE - 1) this.presize();
+    }
+    if (n !== nFields) {
+      if (n === 1 && isBlank(buf, starts[0], ends[0]) && quoted[0] === 0) return false;
+      const column = n < nFields ? header[n] : header[nFields - 1];
+      return this.reject(line, column, recordPreview(buf, starts[0] - quoted[0], buf.length), `expected ${nFields} fields, found ${n}`);
+    }
+    let s = starts[iId], e = ends[iId];
+    if (!quoted[iId]) {
+      while (s < e && (buf[s] === 32 || buf[s] === 9)) s++;
+      while (e > s && (buf[e - 1] === 32 || buf[e - 1] === 9)) e--;
+    }
+    if (s === e) return this.reject(line, header[iId], '', 'missing id');
+    const r = parseDecimal(buf, starts[iRa], ends[iRa]);
+    if (!(r - r === 0)) return this.reject(line, header[iRa], fieldText(buf, spans, iRa), raProblem(buf, spans, iRa));
+    const d = parseDecimal(buf, starts[iDec], ends[iDec]);
+    if (!(d >= -90 && d <= 90)) return this.reject(line, header[iDec], fieldText(buf, spans, iDec), decProblem(buf, spans, iDec, d));
+    this.ids.push(buf, s, e, quoted[iId] === 1);
+    this.ra.push(normalizeRa(r));
+    this.dec.push(d);
+    const kept = this.kept;
+    for (let k = 0; k < kept.length; k++) {
+      const j = keptAt[k];
+      kept[k].push(buf, starts[j], ends[j], quoted[j] === 1);
+    }
+    this.rows++;
+    return false;
+  }
+
+  /** A record that cannot be split into fields; true when reading should stop. */
+  malformed(line: number, field: number, reason: string, text: string): boolean {
+    const { header } = this.layout;
+    return this.reject(line, header[Math.min(field, header.length - 1)], text, reason);
+  }
+
+  /** The columns as arrays of exactly their length (their buffers can be transferred). */
+  parts(): RowParts {
+    const ids = this.ids.finish();
+    return {
+      idOffsets: ids.offsets, idData: ids.data, ra: this.ra.finish(), dec: this.dec.finish(),
+      kept: this.kept.map((k) => k.parts()), bad: this.bad, rows: this.rows,
+    };
+  }
+}
+
+/** The parts of consecutive byte ranges joined in order (the column types settled over all of them). */
+export function joinParts(layout: RowLayout, parts: RowParts[]): { ids: TextColumn; ra: Float64Array; dec: Float64Array; kept: Column[]; rows: number } {
+  let rows = 0, bytes = 0;
+  for (const p of parts) { rows += p.rows; bytes += p.idData.length; }
+  const offsets = new Int32Array(rows + 1), data = new Uint8Array(bytes);
+  const ra = new Float64Array(rows), dec = new Float64Array(rows);
+  let at = 0, b = 0;
+  for (const p of parts) {
+    for (let i = 1; i <= p.rows; i++) offsets[at + i] = p.idOffsets[i] + b;
+    data.set(p.idData, b);
+    ra.set(p.ra, at);
+    dec.set(p.dec, at);
+    at += p.rows;
+    b += p.idData.length;
+  }
+  const kept = layout.keep.map((name, k) => KeptColumnBuilder.join(name, parts.map((p) => p.kept[k])).finish());
+  return { ids: new TextColumn(offsets, data), ra, dec, kept, rows };
+}
+
+function raProblem(buf: Uint8Array, spans: FieldSpans, k: number): string {
+  const text = fieldText(buf, spans, k).trim();
+  return raReason(parseNumberField(buf, spans.starts[k], spans.ends[k]), text);
+}
+
+function decProblem(buf: Uint8Array, spans: FieldSpans, k: number, d: number): string {
+  const text = fieldText(buf, spans, k).trim();
+  return decReason(d === d ? d : parseNumberField(buf, spans.starts[k], spans.ends[k]), text);
+}
