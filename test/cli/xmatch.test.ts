@@ -78,6 +78,22 @@ describe('skyjoin xmatch', () => {
     expect(new Map(best.map(([s, c]) => [s, c]))).toEqual(firstPerSource);
   });
 
+  it('a built catalog is queried through its own index; --scheme naming another scheme is noted, never silently obeyed', async () => {
+    const arrow = file('cat-htm.arrow');
+    const built = await runCli(['catalog', 'build', '--in', file('cat.csv'), '--out', arrow, '--scheme', 'htm']);
+    expect(built.code, built.stderr).toBe(0);
+    const fromCsv = await runCli(['xmatch', ...common, '--radius-arcsec', '12', '--out', file('via-csv.csv')]);
+    expect(fromCsv.code, fromCsv.stderr).toBe(0);
+    const want = readFileSync(file('via-csv.csv'), 'utf8');
+    for (const [scheme, note] of [[undefined, false], ['htm', false], ['zones', true], ['healpix', true]] as const) {
+      const r = await runCli(['xmatch', '--catalog', arrow, '--sources', file('src.csv'), '--radius-arcsec', '12', '--out', file('via-arrow.csv'), ...(scheme ? ['--scheme', scheme] : [])]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(readFileSync(file('via-arrow.csv'), 'utf8')).toBe(want);
+      if (note) expect(r.stderr).toBe(`skyjoin xmatch: note: ${arrow} is indexed with htm(depth=${JSON.parse((await runCli(['catalog', 'info', arrow])).stdout).scheme.depth}); using that index, not --scheme ${scheme} (every scheme gives the same pairs; rebuild the catalog to change it)\n`);
+      else expect(r.stderr).toBe('');
+    }
+  });
+
   it('fails loudly on bad input, naming file, line and column', async () => {
     writeFileSync(file('bad.csv'), 'id,ra,dec\na,10,20\nb,10,91.2\nc,x,3\n');
     const r1 = await runCli(['xmatch', '--catalog', file('bad.csv'), '--sources', file('src.csv'), '--radius-arcsec', '1']);
