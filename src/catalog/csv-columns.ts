@@ -67,6 +67,13 @@ export class BytesBuilder {
     this.offsets[++this.n] = b;
   }
 
+  /** Empties the builder, keeping its memory. */
+  reset(): void {
+    this.n = 0;
+    this.bytes = 0;
+    this.high = 0;
+  }
+
   /** Bytes of value i, for callers that look at what they pushed. */
   view(): { data: Uint8Array; offsets: Int32Array } {
     return { data: this.data, offsets: this.offsets };
@@ -145,6 +152,16 @@ export class Float64Builder {
 
   finish(): Float64Array {
     return fit(this.a, this.length);
+  }
+
+  /** The values pushed so far, as a view (valid until the next push or reset). */
+  view(): Float64Array {
+    return this.a.subarray(0, this.length);
+  }
+
+  /** Empties the builder, keeping its memory. */
+  reset(): void {
+    this.length = 0;
   }
 }
 

@@ -26,7 +26,17 @@ export interface CsvVisitor {
    * the next line. Return true to stop.
    */
   malformed(line: number, field: number, reason: string, text: string): boolean | void;
+  /**
+   * Optional: reads the record at pos in one pass when it is plain (no quote,
+   * one line) and good, and returns where the next one starts; FAST_NO when it
+   * must go the general way (record and malformed are then called as usual),
+   * FAST_MORE when the buffer ends inside it.
+   */
+  fast?(buf: Uint8Array, pos: number, end: number): number;
 }
+
+export const FAST_NO = -1;
+export const FAST_MORE = -2;
 
 export interface CsvScanOptions {
   /** A record still open after this many bytes is reported malformed (default 4 MiB): memory stays bounded. */
@@ -99,7 +109,17 @@ export class Scanner {
       pos = k + 1;
     }
     const { spans, lines, visitor } = this;
+    const fast = visitor.fast ? visitor.fast.bind(visitor) : null;
     while (pos < end) {
+      if (fast !== null && end - pos <= this.maxRecordBytes) {
+        const f = fast(buf, pos, end);
+        if (f >= 0) {
+          this.line++;
+          pos = f;
+          continue;
+        }
+        if (f === FAST_MORE && !atEof) return pos;
+      }
       const r = scanFields(buf, pos, end, spans, atEof, lines);
       if (r >= 0) {
         const stop = visitor.record(buf, spans, this.line);

@@ -1,26 +1,36 @@
-// A worker thread of csv-parallel.ts: takes blocks of a CSV file from the
-// shared counter until none is left, and sends each block's columns back
-// (buffers transferred, not copied).
+// A worker thread of csv-blocks.ts: takes blocks of a CSV file from the
+// shared counter until none is left and sends each block's result back
+// (buffers transferred, not copied). A match job's index comes in a message
+// when it is built; blocks read before it wait for it.
 
-import { parentPort, workerData } from 'node:worker_threads';
-import { readBlock, type BlockResult } from './csv-parallel.js';
+import { once } from 'node:events';
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import { BlockJobs, type JobKind, type MatchJob } from './csv-jobs.js';
 import type { RowLayout } from './csv-rows.js';
 
-const { file, cuts, size, layout, next } = workerData as { file: string; cuts: number[]; size: number; layout: RowLayout; next: Int32Array };
+const { kind, file, cuts, size, layout, next } = workerData as {
+  kind: JobKind; file: string; cuts: number[]; size: number; layout: RowLayout; next: Int32Array;
+};
 const port = parentPort!;
+const jobs = new BlockJobs(kind, file, cuts, size, layout);
 
-function transferList(r: BlockResult): ArrayBuffer[] {
-  const p = r.parts;
-  return [p.idOffsets.buffer, p.idData.buffer, p.ra.buffer, p.dec.buffer,
-    ...p.kept.flatMap((k) => [k.offsets.buffer, k.data.buffer, k.valid.buffer, ...(k.nums ? [k.nums.buffer] : [])])] as ArrayBuffer[];
+function send(): void {
+  for (const d of jobs.done()) port.postMessage({ block: d.block, result: d.result }, d.transfer);
 }
 
 try {
   for (let k = Atomics.add(next, 0, 1); k < cuts.length; k = Atomics.add(next, 0, 1)) {
-    const result = readBlock(file, cuts, size, k, layout);
-    port.postMessage({ block: k, result }, transferList(result));
+    jobs.read(k);
+    if (!jobs.hasJob) {
+      const m = receiveMessageOnPort(port as unknown as MessagePort);
+      if (m) jobs.setMatch(m.message as MatchJob);
+    }
+    send();
   }
+  if (!jobs.hasJob) jobs.setMatch(((await once(port, 'message')) as [MatchJob])[0]);
+  send();
 } catch (err) {
   const e = err as Error & { bad?: unknown };
   port.postMessage({ error: { name: e.name, message: e.message, bad: e.bad ?? [] } });
 }
+port.close();

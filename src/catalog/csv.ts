@@ -18,7 +18,7 @@ import { emptyFile, headerLayout, headerNames } from './csv-header.js';
 import { readCsvParallel, readPlan } from './csv-parallel.js';
 import type { FieldSpans } from './csv-parse.js';
 import { RowReader, type RowLayout } from './csv-rows.js';
-import { forEachCsvRecord } from './csv-stream.js';
+import { FAST_NO, forEachCsvRecord } from './csv-stream.js';
 import type { ColumnTable } from './table.js';
 import type { TextColumn } from './text.js';
 
@@ -83,6 +83,7 @@ export async function readCatalogCsv(file: string, opts: ReadOptions = {}): Prom
       if (!reader) throw new CatalogInputError(file, [], `${file}:${line}: cannot read the header: ${reason}: ${text}`);
       return reader.malformed(line, field, reason, text);
     },
+    fast: (buf: Uint8Array, pos: number, end: number): number => (reader ? reader.fast(buf, pos, end) : FAST_NO),
   };
   const result = await forEachCsvRecord(file, visitor, {
     onChunk: opts.onProgress ? (bytes) => opts.onProgress!(reader?.rows ?? 0, bytes) : undefined,

@@ -76,6 +76,25 @@ export function parseDecimal(buf: Uint8Array, s: number, e: number): number {
   while (s < e && (buf[s] === SPACE || buf[s] === TAB)) s++;
   while (e > s && (buf[e - 1] === SPACE || buf[e - 1] === TAB)) e--;
   if (s === e) return NaN;
+  const v = scanDecimal(buf, s, e);
+  return end === e ? v : NaN;
+}
+
+let end = 0;
+
+/** Where the last scanDecimal stopped: the byte after its number. */
+export function scannedEnd(): number {
+  return end;
+}
+
+/**
+ * The decimal number that starts at buf[s] and ends before the first byte that
+ * cannot continue it (at most at e), read as Number() reads its text;
+ * scannedEnd() is then that byte. NaN when no number starts at s (blanks are
+ * not skipped), or when an exponent mark is not followed by digits. For
+ * parsing a field in the same pass that finds where it ends.
+ */
+export function scanDecimal(buf: Uint8Array, s: number, e: number): number {
   const text = s;
   let i = s;
   let neg = false;
@@ -109,22 +128,23 @@ export function parseDecimal(buf: Uint8Array, s: number, e: number): number {
     any = any || i > frac;
   }
   if (!any) return NaN;
-  if (i < e) {
-    if ((buf[i] | 32) !== 101) return NaN;
+  if (i < e && (buf[i] | 32) === 101) {
     i++;
     let eneg = false;
     if (i < e && (buf[i] === 45 || buf[i] === 43)) { eneg = buf[i] === 45; i++; }
-    if (i === e) return NaN;
+    const first = i;
     let exp = 0;
     for (; i < e; i++) {
       const d = buf[i] - 48;
-      if (d < 0 || d > 9) return NaN;
+      if (d < 0 || d > 9) break;
       if (exp < 100000) exp = exp * 10 + d; // saturates: such exponents go to Number()
     }
+    if (i === first) return NaN;
     scale += eneg ? -exp : exp;
   }
+  end = i;
   if (sig === 0) return neg ? -0 : 0;
-  if (truncated) return slow(buf, text, e);
+  if (truncated) return slow(buf, text, i);
   let v: number;
   if (sig <= 15) {
     v = hi;
@@ -138,17 +158,17 @@ export function parseDecimal(buf: Uint8Array, s: number, e: number): number {
       // W is not a double. With no power of ten, v (one rounding of an exact
       // sum) is the answer; a division takes the residual method; the rest Number().
       if (scale !== 0) v = scale < 0 && scale >= -22 ? divide(A, B, -scale) : NaN;
-      if (v !== v) return slow(buf, text, e);
+      if (v !== v) return slow(buf, text, i);
       return neg ? -v : v;
     }
   }
   // Clinger: W exact, 10^|q| exact, one rounding.
   if (scale === 0) return neg ? -v : v;
   if (scale < 0) {
-    if (scale < -22) return slow(buf, text, e);
+    if (scale < -22) return slow(buf, text, i);
     v /= POW10[-scale];
   } else {
-    if (scale > 22) return slow(buf, text, e);
+    if (scale > 22) return slow(buf, text, i);
     v *= POW10[scale];
   }
   return neg ? -v : v;

@@ -6,8 +6,11 @@
 // queried through its own index (mapped, not read); --scheme naming another
 // scheme is noted on stderr, not obeyed: every scheme gives the same pairs.
 
-import { loadPositions } from '../catalog/positions.js';
-import { SCHEME_KINDS, schemeLabel } from '../match/scheme.js';
+import { stat } from 'node:fs/promises';
+import { readPlan } from '../catalog/csv-blocks.js';
+import { crossmatchCsvFile, type FileMatches } from '../catalog/csv-match.js';
+import { loadPositions, sniffFormat, type Positions } from '../catalog/positions.js';
+import { SCHEME_KINDS, schemeLabel, type SchemeKind } from '../match/scheme.js';
 import { SkyIndex } from '../match/sky-index.js';
 import type { Matches } from '../match/matches.js';
 import type { TextColumn } from '../catalog/text.js';
@@ -48,6 +51,11 @@ export async function xmatchCommand(argv: string[]): Promise<number> {
   // The output is checked (and its temporary file made) before any reading.
   const sink = new TextSink(optionalString(values, 'out'));
   try {
+    const streamed = await streamCatalog(catalogPath, sourcesPath, cols, scheme, radius, mode);
+    if (streamed) {
+      await writePairs(sink, streamed.sources.ids, streamed.fileId, streamed.matches);
+      return 0;
+    }
     const [catalog, sources] = await Promise.all([loadPositions(catalogPath, cols), loadPositions(sourcesPath, cols)]);
     let index: SkyIndex;
     if (catalog.catalog) {
@@ -66,6 +74,29 @@ export async function xmatchCommand(argv: string[]): Promise<number> {
     throw err;
   }
   return 0;
+}
+
+/**
+ * A large CSV catalog and a smaller sources file: the sources are indexed
+ * and the catalog streams through that index on every core as it is read
+ * (catalog/csv-match.ts), never held whole. The same pairs in the same order
+ * as indexing the catalog. Null when this does not apply (the catalog is not
+ * a large plain CSV file, or not the larger file) or cannot (a line end inside
+ * a quoted field at a block cut): the catalog is then read whole.
+ */
+async function streamCatalog(
+  catalogPath: string, sourcesPath: string, cols: { idCol: string; raCol: string; decCol: string },
+  scheme: SchemeKind, radiusArcsec: number, mode: 'all' | 'best',
+): Promise<(FileMatches & { sources: Positions }) | null> {
+  if ((await sniffFormat(catalogPath)) !== 'csv') return null;
+  const plan = await readPlan(catalogPath, {});
+  const sourceBytes = (await stat(sourcesPath).catch(() => null))?.size ?? 0;
+  if (plan.threads < 2 || sourceBytes >= plan.size) return null;
+  const sources = loadPositions(sourcesPath, cols);
+  const indexing = sources.then((s) => ({ index: SkyIndex.build(s.ra, s.dec, scheme, { radiusArcsec, rowIds: true }), ra: s.ra, dec: s.dec }));
+  indexing.catch(() => {}); // awaited through crossmatchCsvFile, and below
+  const r = await crossmatchCsvFile(catalogPath, cols, plan, indexing, radiusArcsec, mode);
+  return r ? { ...r, sources: await sources } : null;
 }
 
 /** Pairs grouped by source in id order; only the catalog ids of matched rows are looked up. */

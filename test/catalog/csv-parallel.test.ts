@@ -3,12 +3,16 @@
 // the same bad rows on the same file lines, the same error in fail mode; and
 // a cut that falls inside a quoted field is caught and read again on one thread.
 
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCatalogCsv, type ReadOptions } from '../../src/catalog/csv.js';
 import { readCsvParallel, readPlan, type ReadPlan } from '../../src/catalog/csv-parallel.js';
 import type { PositionTable } from '../../src/catalog/csv.js';
+import { headerLayout } from '../../src/catalog/csv-header.js';
+import type { FieldSpans } from '../../src/catalog/csv-parse.js';
+import { joinParts, RowReader } from '../../src/catalog/csv-rows.js';
+import { FAST_NO, forEachCsvRecord } from '../../src/catalog/csv-stream.js';
 import { tempDir } from '../support/tmp.js';
 
 const tmp = tempDir();
@@ -69,6 +73,27 @@ async function parallel(file: string, opts: ReadOptions, plan: Partial<ReadPlan>
   const base = await readPlan(file, { ...opts, threads: 1 });
   return readCsvParallel(file, opts, { ...base, threads: 3, blockBytes: 64 << 10, ...plan });
 }
+
+describe('the one-pass reading of plain records', () => {
+  it('gives what the general path gives, row for row, on a file full of records it must hand over', async () => {
+    const file = path.join(tmp.dir, 'awkward.csv');
+    writeCatalog(file, 5_000, 5, { bad: 97, newlines: true });
+    const text = readFileSync(file, 'utf8').replace(/\n(\d+),/g, (m, id: string) => (Number(id) % 5 === 0 ? `\n ${id} , ` : m)).replace(/,(-?\d+\.\d+),/g, (m, v: string) => (v.endsWith('3') ? `, ${v} ,` : m));
+    writeFileSync(file, text);
+    const layout = headerLayout(file, { keep: KEEP, onBad: 'skip' }, text.split('\n')[0].split(',').map((s) => s.trim().replace(/^\ufeff/, '')));
+    const withFast = new RowReader(layout);
+    const general = new RowReader(layout);
+    const skipHeader = (r: RowReader) => ({ first: true, record(b: Uint8Array, s: FieldSpans, l: number) { if (this.first) { this.first = false; return false; } return r.record(b, s, l); }, malformed: (l: number, f: number, why: string, t: string) => r.malformed(l, f, why, t) });
+    const fastVisitor = { ...skipHeader(withFast), fast(b: Uint8Array, p: number, e: number) { return this.first ? FAST_NO : withFast.fast(b, p, e); } };
+    await forEachCsvRecord(file, fastVisitor);
+    await forEachCsvRecord(file, skipHeader(general));
+    const a = withFast.parts(), b = general.parts();
+    expect(a.rows).toBeGreaterThan(4000);
+    expect(a.bad.length).toBeGreaterThan(40);
+    const join = (p: typeof a) => joinParts(layout, [p]);
+    expectSame({ ...join(a), extra: { length: a.rows, columns: join(a).kept }, bad: a.bad }, { ...join(b), extra: { length: b.rows, columns: join(b).kept }, bad: b.bad });
+  });
+});
 
 describe('reading a CSV file on several threads', () => {
   const file = path.join(tmp.dir, 'cat.csv');

@@ -6,7 +6,7 @@
 // that decide rounding), subnormals, the largest doubles, signs and junk.
 
 import { describe, expect, it } from 'vitest';
-import { parseDecimal } from '../../src/catalog/decimal.js';
+import { parseDecimal, scanDecimal, scannedEnd } from '../../src/catalog/decimal.js';
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const enc = new TextEncoder();
@@ -22,6 +22,12 @@ class Checker {
     const t = s.replace(/^[ \t]+|[ \t]+$/g, '');
     const want = DECIMAL.test(t) ? Number(t) : NaN;
     if (!Object.is(got, want) && this.bad.length < 10) this.bad.push(`${JSON.stringify(s)}: got ${got}, Number() gives ${want}`);
+    // scanDecimal reads the same number where a field separator follows it, and says where it ended.
+    if (DECIMAL.test(s)) {
+      const f = enc.encode(`${s},7\n`);
+      const v = scanDecimal(f, 0, f.length);
+      if ((!Object.is(v, want) || scannedEnd() !== s.length) && this.bad.length < 10) this.bad.push(`scan ${JSON.stringify(s)}: got ${v} ending at ${scannedEnd()}`);
+    }
   }
   /** Also inside a larger buffer, with bytes around it that must not be read. */
   checkInside(s: string): void {
@@ -81,6 +87,18 @@ function cut(digits: string, point: number, n: number, up: boolean): { digits: s
 }
 
 describe('parseDecimal equals Number()', () => {
+  it('scanDecimal stops where the number does, and refuses what starts no number', () => {
+    const at = (s: string, from = 0) => { const b = enc.encode(s); const v = scanDecimal(b, from, b.length); return [v, scannedEnd()]; };
+    expect(at('12.5,x')).toEqual([12.5, 4]);
+    expect(at('-1e-3\r\n')).toEqual([-0.001, 5]);
+    expect(at('7.e2 ')).toEqual([700, 4]);
+    expect(at('x,12', 2)).toEqual([12, 4]);
+    expect(at(' 1')[0]).toBeNaN();
+    expect(at('1e,')[0]).toBeNaN();
+    expect(at('.,')[0]).toBeNaN();
+    expect(at('-,')[0]).toBeNaN();
+  });
+
   it('random doubles in every format (toPrecision 1-21, toString, toExponential, toFixed), sky ranges and all magnitudes', () => {
     const c = new Checker();
     const r = rng(1);
