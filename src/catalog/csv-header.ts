@@ -4,13 +4,17 @@ import { CatalogInputError } from './csv-errors.js';
 import { fieldText, type FieldSpans } from './csv-parse.js';
 import type { RowLayout } from './csv-rows.js';
 
-/** The options that name the columns and the handling of bad rows (csv.ts' ReadOptions). */
+/** The reading options that name the columns and say what to do with bad rows (part of csv.ts' ReadOptions). */
 export interface HeaderOptions {
+  /** Header names of the three required columns (defaults 'id', 'ra', 'dec'). */
   idCol?: string;
   raCol?: string;
   decCol?: string;
+  /** Extra columns to keep, typed from their values (see KeptColumnBuilder). */
   keep?: readonly string[];
+  /** 'fail' (default): throw a CatalogInputError listing the first maxErrors bad rows; 'skip': return them all in `bad`. */
   onBad?: 'fail' | 'skip';
+  /** Default 20. */
   maxErrors?: number;
 }
 

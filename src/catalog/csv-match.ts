@@ -20,6 +20,7 @@ import { blockBadRows, runBlocks, type ReadPlan } from './csv-blocks.js';
 import { badRowsError } from './csv-errors.js';
 import type { HeaderOptions } from './csv-header.js';
 import type { MatchJob } from './csv-jobs.js';
+import { BytesBuilder } from './csv-columns.js';
 import { TextColumn } from './text.js';
 
 export interface FileMatches {
@@ -89,7 +90,7 @@ export async function crossmatchCsvFile(
     matches.row[k] = i;
     matches.sepArcsec[k] = arcsecFromChord2(chord2[i]);
   }
-  const allIds = joinText(ids);
+  const allIds = BytesBuilder.join(ids.map((t) => ({ offsets: t.offsets, data: t.data, nonAscii: true }))).finish();
   return { matches, fileId: (pair) => allIds.get(pair), rows };
 }
 
@@ -116,18 +117,4 @@ function firstOfEachGroup(order: Uint32Array, group: Uint32Array): Uint32Array {
   const out: number[] = [];
   for (let k = 0; k < order.length; k++) if (k === 0 || group[order[k]] !== group[order[k - 1]]) out.push(order[k]);
   return Uint32Array.from(out);
-}
-
-function joinText(parts: TextColumn[]): TextColumn {
-  let n = 0, bytes = 0;
-  for (const p of parts) { n += p.length; bytes += p.data.length; }
-  const offsets = new Int32Array(n + 1), data = new Uint8Array(bytes);
-  let at = 0, b = 0;
-  for (const p of parts) {
-    for (let i = 1; i <= p.length; i++) offsets[at + i] = p.offsets[i] + b;
-    data.set(p.data, b);
-    at += p.length;
-    b += p.data.length;
-  }
-  return new TextColumn(offsets, data);
 }

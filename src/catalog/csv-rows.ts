@@ -204,21 +204,18 @@ export class RowReader {
 
 /** The parts of consecutive byte ranges joined in order (the column types settled over all of them). */
 export function joinParts(layout: RowLayout, parts: RowParts[]): { ids: TextColumn; ra: Float64Array; dec: Float64Array; kept: Column[]; rows: number } {
-  let rows = 0, bytes = 0;
-  for (const p of parts) { rows += p.rows; bytes += p.idData.length; }
-  const offsets = new Int32Array(rows + 1), data = new Uint8Array(bytes);
+  let rows = 0;
+  for (const p of parts) rows += p.rows;
   const ra = new Float64Array(rows), dec = new Float64Array(rows);
-  let at = 0, b = 0;
+  let at = 0;
   for (const p of parts) {
-    for (let i = 1; i <= p.rows; i++) offsets[at + i] = p.idOffsets[i] + b;
-    data.set(p.idData, b);
     ra.set(p.ra, at);
     dec.set(p.dec, at);
     at += p.rows;
-    b += p.idData.length;
   }
+  const ids = BytesBuilder.join(parts.map((p) => ({ offsets: p.idOffsets, data: p.idData, nonAscii: true }))).finish();
   const kept = layout.keep.map((name, k) => KeptColumnBuilder.join(name, parts.map((p) => p.kept[k])).finish());
-  return { ids: new TextColumn(offsets, data), ra, dec, kept, rows };
+  return { ids, ra, dec, kept, rows };
 }
 
 function raProblem(buf: Uint8Array, spans: FieldSpans, k: number): string {

@@ -14,7 +14,7 @@
 // - Numbers parse exactly as Number() reads them (bit for bit).
 
 import { badRowsError, CatalogInputError, checkReadOptions, type BadRow } from './csv-errors.js';
-import { emptyFile, headerLayout, headerNames } from './csv-header.js';
+import { emptyFile, headerLayout, headerNames, type HeaderOptions } from './csv-header.js';
 import { readCsvParallel, readPlan } from './csv-parallel.js';
 import type { FieldSpans } from './csv-parse.js';
 import { RowReader, type RowLayout } from './csv-rows.js';
@@ -26,17 +26,7 @@ export { CatalogInputError, formatBadRow, type BadRow } from './csv-errors.js';
 export { typeColumn, typeTextColumn } from './csv-columns.js';
 export { forEachCsvRecord, type CsvScanOptions, type CsvScanResult, type CsvVisitor } from './csv-stream.js';
 
-export interface ReadOptions {
-  /** Header names of the three required columns (defaults 'id', 'ra', 'dec'). */
-  idCol?: string;
-  raCol?: string;
-  decCol?: string;
-  /** Extra columns to keep, typed from their values (see KeptColumnBuilder). */
-  keep?: readonly string[];
-  /** 'fail' (default): throw a CatalogInputError listing the first maxErrors bad rows; 'skip': return them all in `bad`. */
-  onBad?: 'fail' | 'skip';
-  /** Default 20. */
-  maxErrors?: number;
+export interface ReadOptions extends HeaderOptions {
   /** Rows kept so far and bytes read from the file so far (compressed bytes for gzip); called about once per MiB. */
   onProgress?: (rows: number, bytes: number) => void;
   /**

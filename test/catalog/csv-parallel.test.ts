@@ -13,21 +13,11 @@ import { headerLayout } from '../../src/catalog/csv-header.js';
 import type { FieldSpans } from '../../src/catalog/csv-parse.js';
 import { joinParts, RowReader } from '../../src/catalog/csv-rows.js';
 import { FAST_NO, forEachCsvRecord } from '../../src/catalog/csv-stream.js';
+import { seededRandom } from '../../src/sky/random.js';
 import { tempDir } from '../support/tmp.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A catalog with the awkward parts of real files: quoted ids and names
@@ -35,7 +25,7 @@ function rng(seed: number): () => number {
  * only settled late in the file, and a bad row now and then.
  */
 function writeCatalog(file: string, rows: number, seed: number, opts: { bad?: number; newlines?: boolean } = {}): void {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const lines = ['\ufeffid, ra ,dec,mag,count,flag,name,big'];
   for (let i = 0; i < rows; i++) {
     const id = i % 97 === 0 ? `"id ""${i}"", quoted"` : `${1_000_000_000_000_000_000n + BigInt(i)}`;

@@ -7,6 +7,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { parseDecimal, scanDecimal, scannedEnd } from '../../src/catalog/decimal.js';
+import { seededRandom } from '../../src/sky/random.js';
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const enc = new TextEncoder();
@@ -38,17 +39,6 @@ class Checker {
     const want = DECIMAL.test(t) ? Number(t) : NaN;
     if (!Object.is(got, want) && this.bad.length < 10) this.bad.push(`inside: ${JSON.stringify(s)}: got ${got}, Number() gives ${want}`);
   }
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const view = new DataView(new ArrayBuffer(8));
@@ -101,7 +91,7 @@ describe('parseDecimal equals Number()', () => {
 
   it('random doubles in every format (toPrecision 1-21, toString, toExponential, toFixed), sky ranges and all magnitudes', () => {
     const c = new Checker();
-    const r = rng(1);
+    const r = seededRandom(1);
     for (let i = 0; i < 120_000; i++) {
       const sky = r() * 720 - 360;
       const dec = (Math.asin(2 * r() - 1) * 180) / Math.PI;
@@ -125,7 +115,7 @@ describe('parseDecimal equals Number()', () => {
 
   it('exact midpoints between neighbouring doubles, and their 15-20 digit truncations either side', () => {
     const c = new Checker();
-    const r = rng(2);
+    const r = seededRandom(2);
     for (let i = 0; i < 40_000; i++) {
       const x = i % 2 ? r() * 360 : 10 ** (r() * 12 - 4) * (1 + r());
       const { digits, point } = midpointDigits(x);
@@ -146,7 +136,7 @@ describe('parseDecimal equals Number()', () => {
 
   it('random digit strings: long mantissas, leading and trailing zeros, signs, points at either end, exponents', () => {
     const c = new Checker();
-    const r = rng(3);
+    const r = seededRandom(3);
     const digit = () => String.fromCharCode(48 + Math.floor(r() * 10));
     for (let i = 0; i < 400_000; i++) {
       const n = 1 + Math.floor(r() * 26);
