@@ -96,6 +96,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${err.text}\n`);
       return 0;
     }
+    // The reader of our output left (`| head`): nothing more to say, as Unix tools do.
+    if ((err as NodeJS.ErrnoException).code === 'EPIPE') return 0;
     return reportError(`skyjoin ${name}`, err);
   }
 }

@@ -61,6 +61,8 @@ export class TextSink {
       while (off < bytes.length) off += writeSync(this.fd, bytes, off, bytes.length - off);
     } catch (err) {
       this.discard();
+      // A pipe given as --out (/dev/stdout | head) that closed early: as for stdout, the run ends quietly (main.ts).
+      if ((err as NodeJS.ErrnoException).code === 'EPIPE') throw err;
       throw isWriteError(err, this.file.tempPath) ? new OutputError(this.file.path, fsReason(err)) : err;
     }
     return false;

@@ -63,12 +63,13 @@ describe.concurrent('version and usage', () => {
 });
 
 describe('a reader that closes the pipe early', () => {
-  it('ends the command quietly with exit 0 (skyjoin pixel ... | head -1)', async () => {
+  it('ends the command quietly with exit 0 (skyjoin pixel ... | head -1, also with --out /dev/stdout)', async () => {
     const rows = ['id,ra,dec'];
     for (let i = 0; i < 200_000; i++) rows.push(`${i},${(i * 0.0017) % 360},${((i * 0.0009) % 180) - 90}`);
     const input = path.join(tmp.dir, 'many.csv');
     writeFileSync(input, `${rows.join('\n')}\n`);
     for (const args of [['pixel', '--scheme', 'healpix-nested', '--level', '12', '--in', input],
+      ['pixel', '--scheme', 'htm', '--level', '12', '--in', input, '--out', '/dev/stdout'],
       ['cover', '--scheme', 'healpix-nested', '--level', '14', '--ra', '10', '--dec', '20', '--radius-arcsec', '36000']]) {
       const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '', got = 0;
