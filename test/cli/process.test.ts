@@ -3,7 +3,7 @@
 // catch-all for unexpected errors, and which modules a command loads (the
 // start-up cost is the modules; never timed here).
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -69,7 +69,6 @@ describe('a reader that closes the pipe early', () => {
     const input = path.join(tmp.dir, 'many.csv');
     writeFileSync(input, `${rows.join('\n')}\n`);
     for (const args of [['pixel', '--scheme', 'healpix-nested', '--level', '12', '--in', input],
-      ['pixel', '--scheme', 'htm', '--level', '12', '--in', input, '--out', '/dev/stdout'],
       ['cover', '--scheme', 'healpix-nested', '--level', '14', '--ra', '10', '--dec', '20', '--radius-arcsec', '36000']]) {
       const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '', got = 0;
@@ -81,6 +80,10 @@ describe('a reader that closes the pipe early', () => {
       expect(stderr).toBe('');
       expect([code, signal]).toEqual([0, null]);
     }
+    // --out /dev/stdout on a shell pipe: written in place, and the same quiet end.
+    const sh = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" pixel --scheme htm --level 12 --in "${input}" --out /dev/stdout | head -1; echo "exit \${PIPESTATUS[0]}" >&2`], { encoding: 'utf8' });
+    expect(sh.stdout).toBe('id,pixel\n');
+    expect(sh.stderr).toBe('exit 0\n');
   });
 });
 
