@@ -9,7 +9,7 @@ import { BytesBuilder, Float64Builder, KeptColumnBuilder, type KeptParts } from 
 import { decReason, raReason, type BadRow } from './csv-errors.js';
 import { fieldText, isBlank, parseDecimal, parseNumberField, type FieldSpans } from './csv-parse.js';
 import { FAST_MORE, FAST_NO, recordPreview } from './csv-stream.js';
-import { scanDecimal, scannedEnd } from './decimal.js';
+import { decimalOut, readDecimal } from './decimal.js';
 import type { Column } from './table.js';
 import { TextColumn } from './text.js';
 
@@ -132,10 +132,10 @@ export class RowReader {
     let i = pos, r = NaN, d = NaN;
     for (let f = 0; f < nFields; f++) {
       if (f === iRa || f === iDec) {
-        const v = scanDecimal(buf, i, end);
-        if (v !== v) return FAST_NO;
-        i = scannedEnd();
-        if (f === iRa) r = v; else d = v;
+        const e = readDecimal(buf, i, end);
+        if (e < 0) return FAST_NO;
+        i = e;
+        if (f === iRa) r = decimalOut[0]; else d = decimalOut[0];
       } else {
         const s = i;
         for (; i < end; i++) {

@@ -66,6 +66,9 @@ function divide(A: number, B: number, k: number): number {
   return x + (c + m) === y && x + (c - m) === y ? y : NaN;
 }
 
+/** Where readDecimal puts the value it read (a typed-array slot: no boxed double per number). */
+export const decimalOut = new Float64Array(1);
+
 /**
  * The number in buf[s, e) exactly as Number(text) would read it, or NaN when
  * the text is not a decimal number (empty, letters, 'NaN', 'Infinity', hex...):
@@ -76,25 +79,17 @@ export function parseDecimal(buf: Uint8Array, s: number, e: number): number {
   while (s < e && (buf[s] === SPACE || buf[s] === TAB)) s++;
   while (e > s && (buf[e - 1] === SPACE || buf[e - 1] === TAB)) e--;
   if (s === e) return NaN;
-  const v = scanDecimal(buf, s, e);
-  return end === e ? v : NaN;
-}
-
-let end = 0;
-
-/** Where the last scanDecimal stopped: the byte after its number. */
-export function scannedEnd(): number {
-  return end;
+  return readDecimal(buf, s, e) === e ? decimalOut[0] : NaN;
 }
 
 /**
- * The decimal number that starts at buf[s] and ends before the first byte that
- * cannot continue it (at most at e), read as Number() reads its text;
- * scannedEnd() is then that byte. NaN when no number starts at s (blanks are
- * not skipped), or when an exponent mark is not followed by digits. For
- * parsing a field in the same pass that finds where it ends.
+ * Reads the decimal number that starts at buf[s] and ends before the first
+ * byte that cannot continue it (at most at e), as Number() reads its text,
+ * into decimalOut[0]; returns where it ended, or -1 when no number starts at
+ * s (blanks are not skipped) or an exponent mark is not followed by digits.
+ * For parsing a field in the same pass that finds where it ends.
  */
-export function scanDecimal(buf: Uint8Array, s: number, e: number): number {
+export function readDecimal(buf: Uint8Array, s: number, e: number): number {
   const text = s;
   let i = s;
   let neg = false;
@@ -127,7 +122,7 @@ export function scanDecimal(buf: Uint8Array, s: number, e: number): number {
     }
     any = any || i > frac;
   }
-  if (!any) return NaN;
+  if (!any) return -1;
   if (i < e && (buf[i] | 32) === 101) {
     i++;
     let eneg = false;
@@ -139,12 +134,21 @@ export function scanDecimal(buf: Uint8Array, s: number, e: number): number {
       if (d < 0 || d > 9) break;
       if (exp < 100000) exp = exp * 10 + d; // saturates: such exponents go to Number()
     }
-    if (i === first) return NaN;
+    if (i === first) return -1;
     scale += eneg ? -exp : exp;
   }
-  end = i;
-  if (sig === 0) return neg ? -0 : 0;
-  if (truncated) return slow(buf, text, i);
+  store(buf, text, i, neg, hi, lo, sig, scale, truncated);
+  return i;
+}
+
+/**
+ * Stores in decimalOut[0] the double of W = hi * 10^(sig - 15) + lo (or hi
+ * alone) times 10^scale, signed; Number() on the text when unsure. (Stored,
+ * not returned: a double returned from a call is boxed on the heap.)
+ */
+function store(buf: Uint8Array, text: number, i: number, neg: boolean, hi: number, lo: number, sig: number, scale: number, truncated: boolean): void {
+  if (sig === 0) { decimalOut[0] = neg ? -0 : 0; return; }
+  if (truncated) { decimalOut[0] = slow(buf, text, i); return; }
   let v: number;
   if (sig <= 15) {
     v = hi;
@@ -158,18 +162,18 @@ export function scanDecimal(buf: Uint8Array, s: number, e: number): number {
       // W is not a double. With no power of ten, v (one rounding of an exact
       // sum) is the answer; a division takes the residual method; the rest Number().
       if (scale !== 0) v = scale < 0 && scale >= -22 ? divide(A, B, -scale) : NaN;
-      if (v !== v) return slow(buf, text, i);
-      return neg ? -v : v;
+      decimalOut[0] = v === v ? (neg ? -v : v) : slow(buf, text, i);
+      return;
     }
   }
   // Clinger: W exact, 10^|q| exact, one rounding.
-  if (scale === 0) return neg ? -v : v;
+  if (scale === 0) { decimalOut[0] = neg ? -v : v; return; }
   if (scale < 0) {
-    if (scale < -22) return slow(buf, text, i);
+    if (scale < -22) { decimalOut[0] = slow(buf, text, i); return; }
     v /= POW10[-scale];
   } else {
-    if (scale > 22) return slow(buf, text, i);
+    if (scale > 22) { decimalOut[0] = slow(buf, text, i); return; }
     v *= POW10[scale];
   }
-  return neg ? -v : v;
+  decimalOut[0] = neg ? -v : v;
 }
