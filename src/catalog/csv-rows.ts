@@ -5,7 +5,8 @@
 // travel as plain typed arrays (parts) and are joined in file order.
 
 import { normalizeRa } from '../sky/angles.js';
-import { BytesBuilder, Float64Builder, KeptColumnBuilder, type KeptParts } from './csv-columns.js';
+import { BytesBuilder, Float64Builder } from './csv-columns.js';
+import { KeptColumnBuilder, type KeptParts } from './csv-kept.js';
 import { decReason, raReason, type BadRow } from './csv-errors.js';
 import { fieldText, isBlank, parseDecimal, parseNumberField, type FieldSpans } from './csv-parse.js';
 import { FAST_MORE, FAST_NO, recordPreview } from './csv-stream.js';

@@ -23,7 +23,7 @@ import type { ColumnTable } from './table.js';
 import type { TextColumn } from './text.js';
 
 export { CatalogInputError, formatBadRow, type BadRow } from './csv-errors.js';
-export { typeColumn, typeTextColumn } from './csv-columns.js';
+export { typeColumn, typeTextColumn } from './csv-kept.js';
 export { forEachCsvRecord, type CsvScanOptions, type CsvScanResult, type CsvVisitor } from './csv-stream.js';
 
 export interface ReadOptions extends HeaderOptions {
