@@ -40,32 +40,6 @@ function slow(buf: Uint8Array, s: number, e: number): number {
   return Number(decoder.decode(buf.subarray(s, e)));
 }
 
-/**
- * W / 10^k correctly rounded, for W = A * 2^26 + B with 2^53 <= W < 2^64,
- * 1 <= k <= 22; NaN when too close to a midpoint between doubles to be sure.
- */
-function divide(A: number, B: number, k: number): number {
-  const p = POW10[k];
-  const x = (A * TWO26 + B) / p;
-  // x * p exactly, as ph + pl (Dekker's product on Veltkamp halves).
-  const ph = x * p;
-  const t = SPLITTER * x;
-  const xh = t - (t - x), xl = x - xh;
-  const pHi = POW10_HI[k], pLo = POW10_LO[k];
-  const pl = ((xh * pHi - ph) + xh * pLo + xl * pHi) + xl * pLo;
-  // R = W - x * p. A * 2^26 and ph are within a factor 2 of each other, so
-  // their difference is exact (Sterbenz): an integer, as is B, and their sum
-  // is small (|W - ph| < 2^13); only the subtraction of pl rounds.
-  const r = ((A * TWO26 - ph) + B) - pl;
-  // The quotient is x + R / p; c is R / p to a relative 2^-52. Rounding is
-  // monotonic, so if x + c rounds the same with c widened by 2^-40 both ways,
-  // it is the rounding of the true quotient: Number()'s answer.
-  const c = r / p;
-  const y = x + c;
-  const m = Math.abs(c) * 2 ** -40;
-  return x + (c + m) === y && x + (c - m) === y ? y : NaN;
-}
-
 /** Where readDecimal puts the value it read (a typed-array slot: no boxed double per number). */
 export const decimalOut = new Float64Array(1);
 
@@ -137,43 +111,60 @@ export function readDecimal(buf: Uint8Array, s: number, e: number): number {
     if (i === first) return -1;
     scale += eneg ? -exp : exp;
   }
-  store(buf, text, i, neg, hi, lo, sig, scale, truncated);
-  return i;
-}
-
-/**
- * Stores in decimalOut[0] the double of W = hi * 10^(sig - 15) + lo (or hi
- * alone) times 10^scale, signed; Number() on the text when unsure. (Stored,
- * not returned: a double returned from a call is boxed on the heap.)
- */
-function store(buf: Uint8Array, text: number, i: number, neg: boolean, hi: number, lo: number, sig: number, scale: number, truncated: boolean): void {
-  if (sig === 0) { decimalOut[0] = neg ? -0 : 0; return; }
-  if (truncated) { decimalOut[0] = slow(buf, text, i); return; }
+  // From here on nothing is called with a double (until Number() on the
+  // text, for the rare cases): a double passed to or returned from a call
+  // that is not inlined is boxed on the heap, one allocation per number.
+  if (sig === 0) {
+    decimalOut[0] = neg ? -0 : 0;
+    return i;
+  }
   let v: number;
-  if (sig <= 15) {
+  if (truncated) {
+    v = NaN;
+  } else if (sig <= 15) {
+    // Clinger: W exact, 10^|q| exact, one rounding.
     v = hi;
+    if (scale < 0) v = scale >= -22 ? v / POW10[-scale] : NaN;
+    else if (scale > 0) v = scale <= 22 ? v * POW10[scale] : NaN;
   } else {
     const pLo = POW10[sig - 15];
     // hi * 10^nLo + lo exactly, as A * 2^26 + B: both products stay below 2^53.
     const h1 = Math.floor(hi / TWO26);
     const A = h1 * pLo, B = (hi - h1 * TWO26) * pLo + lo;
     v = A * TWO26 + B;
-    if (v >= TWO53) {
-      // W is not a double. With no power of ten, v (one rounding of an exact
-      // sum) is the answer; a division takes the residual method; the rest Number().
-      if (scale !== 0) v = scale < 0 && scale >= -22 ? divide(A, B, -scale) : NaN;
-      decimalOut[0] = v === v ? (neg ? -v : v) : slow(buf, text, i);
-      return;
-    }
+    if (v < TWO53) {
+      // W is an exact double after all: Clinger.
+      if (scale < 0) v = scale >= -22 ? v / POW10[-scale] : NaN;
+      else if (scale > 0) v = scale <= 22 ? v * POW10[scale] : NaN;
+    } else if (scale < 0 && scale >= -22) {
+      // W / 10^k for W = A * 2^26 + B, 2^53 <= W < 2^64: the candidate x, then
+      // the residual R = W - x * 10^k, exact but for its last rounding.
+      const k = -scale, p = POW10[k];
+      const x = v / p;
+      // x * p exactly, as ph + pl (Dekker's product on Veltkamp halves).
+      const ph = x * p;
+      const t = SPLITTER * x;
+      const xh = t - (t - x), xl = x - xh;
+      const pHi = POW10_HI[k], pL = POW10_LO[k];
+      const pl = ((xh * pHi - ph) + xh * pL + xl * pHi) + xl * pL;
+      // A * 2^26 and ph are within a factor 2 of each other, so their
+      // difference is exact (Sterbenz): an integer, as is B, and their sum is
+      // small (|W - ph| < 2^13); only the subtraction of pl rounds.
+      const r = ((A * TWO26 - ph) + B) - pl;
+      // The quotient is x + R / p, and c is R / p to a relative 2^-52.
+      // Rounding is monotonic: if x + c rounds the same with c widened by
+      // 2^-40 both ways, it is the rounding of the true quotient, Number()'s
+      // answer; otherwise (within 2^-40 ulp of a midpoint) Number() decides.
+      const c = r / p;
+      const y = x + c;
+      const m = Math.abs(c) * 2 ** -40;
+      v = x + (c + m) === y && x + (c - m) === y ? y : NaN;
+    } else if (scale !== 0) {
+      v = NaN;
+    } // scale 0: v, one rounding of an exact sum, is the answer
   }
-  // Clinger: W exact, 10^|q| exact, one rounding.
-  if (scale === 0) { decimalOut[0] = neg ? -v : v; return; }
-  if (scale < 0) {
-    if (scale < -22) { decimalOut[0] = slow(buf, text, i); return; }
-    v /= POW10[-scale];
-  } else {
-    if (scale > 22) { decimalOut[0] = slow(buf, text, i); return; }
-    v *= POW10[scale];
-  }
-  decimalOut[0] = neg ? -v : v;
+  if (v !== v) v = slow(buf, text, i); // NaN here only means "not sure": the text decides
+  else if (neg) v = -v;
+  decimalOut[0] = v;
+  return i;
 }
