@@ -133,21 +133,18 @@ export async function runBlocks(
   let job: MatchJob | null = null;
   let jobFailed: unknown = null;
   const ready = matching?.then((j) => { job = j; }, (err) => { jobFailed = err; });
-  const head = await readHeader(file, plan.size);
-  if (!head) return null;
-  const layout = headerLayout(file, opts, head.names);
-  const blocks = Math.ceil((plan.size - head.dataStart) / (plan.blockBytes ?? BLOCK_BYTES));
-  const cuts = await cutPoints(file, head.dataStart, plan.size, Math.max(plan.threads, blocks));
-  const results: Array<BlockResult | undefined> = new Array(cuts.length);
   const next = new Int32Array(new SharedArrayBuffer(4));
-  let missing = cuts.length;
+  let results: Array<BlockResult | undefined> = [];
+  let missing = Infinity;
   let rows = 0;
   let failed: unknown = null;
   let wake: (() => void) | null = null;
   const settle = () => { if (wake && (missing === 0 || failed)) wake(); };
   const callerReads = plan.callerReads ?? true;
+  // The workers start first: they take ~100 ms to boot, time in which the
+  // header and the cuts are found here (and, for a match, the index built).
   const workers = Array.from({ length: callerReads ? plan.threads - 1 : plan.threads }, () => {
-    const w = startWorker({ kind, file, cuts, size: plan.size, layout, next });
+    const w = startWorker({ kind, file, size: plan.size, next });
     w.on('message', (m: WorkerMessage) => {
       if ('result' in m) { results[m.block] = m.result; missing--; rows += m.result.rows; } else {
         failed = m.error.name === 'CatalogInputError' ? new CatalogInputError(file, m.error.bad, m.error.message) : new Error(m.error.message);
@@ -158,23 +155,33 @@ export async function runBlocks(
     w.on('exit', (code) => { if (code !== 0 && missing > 0 && !failed) { failed = new Error(`a CSV reader thread for ${file} stopped (exit code ${code})`); settle(); } });
     return w;
   });
-  const jobs = new BlockJobs(kind, file, cuts, plan.size, layout);
-  let posted = false;
-  const post = () => {
-    if (posted || !job) return;
-    posted = true;
-    for (const w of workers) w.postMessage(job);
-    jobs.setMatch(job);
-  };
-  const collect = () => {
-    for (const d of jobs.done()) {
-      results[d.block] = d.result;
-      missing--;
-      rows += d.result.rows;
-      opts.onProgress?.(rows, d.result.consumedEnd);
-    }
-  };
+  let layout: RowLayout, cuts: number[], headerLines: number;
   try {
+    const head = await readHeader(file, plan.size);
+    if (!head) return null;
+    layout = headerLayout(file, opts, head.names);
+    headerLines = head.lines;
+    const blocks = Math.ceil((plan.size - head.dataStart) / (plan.blockBytes ?? BLOCK_BYTES));
+    cuts = await cutPoints(file, head.dataStart, plan.size, Math.max(plan.threads, blocks));
+    results = new Array(cuts.length);
+    missing = cuts.length;
+    for (const w of workers) w.postMessage({ cuts, layout });
+    const jobs = new BlockJobs(kind, file, cuts, plan.size, layout);
+    let posted = false;
+    const post = () => {
+      if (posted || !job) return;
+      posted = true;
+      for (const w of workers) w.postMessage(job);
+      jobs.setMatch(job);
+    };
+    const collect = () => {
+      for (const d of jobs.done()) {
+        results[d.block] = d.result;
+        missing--;
+        rows += d.result.rows;
+        opts.onProgress?.(rows, d.result.consumedEnd);
+      }
+    };
     // This thread reads blocks too, yielding between them so other reads, the
     // index being built and the workers' messages go on.
     for (let k = callerReads ? Atomics.add(next, 0, 1) : cuts.length; k < cuts.length && !failed && !jobFailed; k = Atomics.add(next, 0, 1)) {
@@ -201,7 +208,7 @@ export async function runBlocks(
     if (all[k - 1].consumedEnd !== cuts[k]) return null;
   }
   opts.onProgress?.(rows, plan.size);
-  return { layout, headerLines: head.lines, cuts, blocks: all.slice(0, used) };
+  return { layout, headerLines, cuts, blocks: all.slice(0, used) };
 }
 
 /** The bad rows of all blocks on their file lines, in file order. */

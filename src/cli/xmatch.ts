@@ -106,8 +106,11 @@ async function writePairs(sink: TextSink, sourceIds: TextColumn, catalogId: (row
   for (let i = 0; i < m.length; i++) start[m.probe[i] + 1]++;
   for (let p = 0; p < n; p++) start[p + 1] += start[p];
   sink.write('source_id,catalog_id,sep_arcsec\n');
-  for (const p of idOrder(sourceIds.toArray())) {
-    if (start[p] === start[p + 1]) continue;
+  // Only the sources with pairs are put in id order.
+  const matched: number[] = [];
+  for (let p = 0; p < n; p++) if (start[p] < start[p + 1]) matched.push(p);
+  for (const j of idOrder(matched.map((p) => sourceIds.get(p)))) {
+    const p = matched[j];
     const sid = csvField(sourceIds.get(p));
     for (let k = start[p]; k < start[p + 1]; k++) {
       if (sink.write(`${sid},${csvField(catalogId(m.row[k]))},${m.sepArcsec[k].toFixed(6)}\n`)) await sink.drain();
