@@ -13,7 +13,8 @@
 // last record to its close; if one does not, the cut was inside a quoted
 // field, and the caller reads the file on one thread instead.
 
-import { open, stat } from 'node:fs/promises';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { cannotOpen, CatalogInputError, type BadRow } from './csv-errors.js';
@@ -56,42 +57,36 @@ export async function readPlan(file: string, opts: { threads?: number }): Promis
   return { size, gzip, threads: Math.max(1, threads) };
 }
 
+// The header and the cuts are read synchronously: a few small reads, and the
+// workers get their cuts at once instead of after whatever else this thread
+// is busy with (reading and indexing the other file).
+
 /** The header (first record), where the data starts and how many lines the header took; null if not found whole. */
-async function readHeader(file: string, size: number): Promise<{ names: string[]; dataStart: number; lines: number } | null> {
-  const fh = await open(file, 'r');
-  try {
-    const b = Buffer.alloc(Math.min(size, HEADER_BYTES));
-    const { bytesRead } = await fh.read(b, 0, b.length, 0);
-    const spans = newSpans();
-    const lines = { extra: 0 };
-    const r = scanFields(b, 0, bytesRead, spans, bytesRead === size, lines);
-    if (r < 0) return null; // unreadable or longer than we read: the one-thread reader reports it
-    return { names: headerNames(b, spans), dataStart: r, lines: 1 + lines.extra };
-  } finally {
-    await fh.close();
-  }
+function readHeader(fd: number, size: number): { names: string[]; dataStart: number; lines: number } | null {
+  const b = Buffer.alloc(Math.min(size, HEADER_BYTES));
+  const bytesRead = readSync(fd, b, 0, b.length, 0);
+  const spans = newSpans();
+  const lines = { extra: 0 };
+  const r = scanFields(b, 0, bytesRead, spans, bytesRead === size, lines);
+  if (r < 0) return null; // unreadable or longer than we read: the one-thread reader reports it
+  return { names: headerNames(b, spans), dataStart: r, lines: 1 + lines.extra };
 }
 
 /** Block starts: dataStart, then the first line start at or after each equal share of the rest. */
-async function cutPoints(file: string, dataStart: number, size: number, n: number): Promise<number[]> {
-  const fh = await open(file, 'r');
+function cutPoints(fd: number, dataStart: number, size: number, n: number): number[] {
   const cuts = [dataStart];
-  try {
-    const b = Buffer.alloc(1 << 16);
-    for (let k = 1; k < n; k++) {
-      let at = Math.max(cuts[cuts.length - 1] + 1, dataStart + Math.floor(((size - dataStart) * k) / n));
-      let cut = -1;
-      while (cut < 0 && at < size) {
-        const { bytesRead } = await fh.read(b, 0, b.length, at);
-        if (bytesRead === 0) break;
-        const lf = b.subarray(0, bytesRead).indexOf(10);
-        if (lf >= 0) cut = at + lf + 1;
-        else at += bytesRead;
-      }
-      if (cut > cuts[cuts.length - 1] && cut < size) cuts.push(cut);
+  const b = Buffer.alloc(1 << 16);
+  for (let k = 1; k < n; k++) {
+    let at = Math.max(cuts[cuts.length - 1] + 1, dataStart + Math.floor(((size - dataStart) * k) / n));
+    let cut = -1;
+    while (cut < 0 && at < size) {
+      const bytesRead = readSync(fd, b, 0, b.length, at);
+      if (bytesRead === 0) break;
+      const lf = b.subarray(0, bytesRead).indexOf(10);
+      if (lf >= 0) cut = at + lf + 1;
+      else at += bytesRead;
     }
-  } finally {
-    await fh.close();
+    if (cut > cuts[cuts.length - 1] && cut < size) cuts.push(cut);
   }
   return cuts;
 }
@@ -157,12 +152,23 @@ export async function runBlocks(
   });
   let layout: RowLayout, cuts: number[], headerLines: number;
   try {
-    const head = await readHeader(file, plan.size);
-    if (!head) return null;
-    layout = headerLayout(file, opts, head.names);
-    headerLines = head.lines;
-    const blocks = Math.ceil((plan.size - head.dataStart) / (plan.blockBytes ?? BLOCK_BYTES));
-    cuts = await cutPoints(file, head.dataStart, plan.size, Math.max(plan.threads, blocks));
+    let fd: number;
+    try {
+      fd = openSync(file, 'r');
+    } catch (err) {
+      throw cannotOpen(file, err);
+    }
+    let head;
+    try {
+      head = readHeader(fd, plan.size);
+      if (!head) return null;
+      layout = headerLayout(file, opts, head.names);
+      headerLines = head.lines;
+      const blocks = Math.ceil((plan.size - head.dataStart) / (plan.blockBytes ?? BLOCK_BYTES));
+      cuts = cutPoints(fd, head.dataStart, plan.size, Math.max(plan.threads, blocks));
+    } finally {
+      closeSync(fd);
+    }
     results = new Array(cuts.length);
     missing = cuts.length;
     for (const w of workers) w.postMessage({ cuts, layout });

@@ -6,13 +6,19 @@
 // matched when it comes. The same code runs on the calling thread and in workers.
 
 import { SkyIndex } from '../match/sky-index.js';
+import { CellMask } from './cell-mask.js';
 import type { BadRow } from './csv-errors.js';
 import { RowReader, type RowLayout, type RowParts } from './csv-rows.js';
 import { scanFileRange, type RangeScan } from './csv-stream.js';
 
-/** index: a SkyIndex's buffer in shared memory, so every thread opens it without a copy. */
+/**
+ * index: a SkyIndex's buffer in shared memory, so every thread opens it
+ * without a copy; mask: the cells near its rows (cell-mask.ts), to drop the
+ * rows that cannot match before the crossmatch.
+ */
 export interface MatchJob {
   index: SharedArrayBuffer;
+  mask: SharedArrayBuffer | null;
   radiusArcsec: number;
 }
 
@@ -44,7 +50,11 @@ export interface Done {
 export type JobKind = 'columns' | 'match';
 
 export class BlockJobs {
-  private match: { index: SkyIndex; radiusArcsec: number } | null = null;
+  private match: { index: SkyIndex; mask: CellMask | null; radiusArcsec: number } | null = null;
+  /** Rows kept by the mask, and their positions: scratch reused from block to block. */
+  private kept = new Uint32Array(0);
+  private keptRa = new Float64Array(0);
+  private keptDec = new Float64Array(0);
   private waiting: Array<{ block: number; reader: RowReader; scan: RangeScan }> = [];
   /** A reader whose block is done, kept for the next one: fresh memory costs page faults. */
   private spare: RowReader | null = null;
@@ -60,7 +70,7 @@ export class BlockJobs {
 
   /** The index to match against (match jobs); the blocks read before it are matched by the next done(). */
   setMatch(job: MatchJob): void {
-    this.match = { index: SkyIndex.open(job.index), radiusArcsec: job.radiusArcsec };
+    this.match = { index: SkyIndex.open(job.index), mask: job.mask ? CellMask.open(job.mask) : null, radiusArcsec: job.radiusArcsec };
   }
 
   /** Reads block k; its result comes out of done(), at once or once the index is set. */
@@ -93,31 +103,54 @@ export class BlockJobs {
         ...columns.kept.flatMap((c) => [c.offsets.buffer, c.data.buffer, c.valid.buffer, ...(c.nums ? [c.nums.buffer] : [])])] as ArrayBuffer[];
       return { result: { ...scan, rows: columns.rows, bad: columns.bad, columns }, transfer };
     }
-    const pairs = matchRows(this.match!.index, reader, this.match!.radiusArcsec);
+    const pairs = this.matchRows(reader);
     const transfer = [pairs.indexRow.buffer, pairs.blockRow.buffer, pairs.ra.buffer, pairs.dec.buffer, pairs.idOffsets.buffer, pairs.idData.buffer] as ArrayBuffer[];
     return { result: { ...scan, rows: reader.rows, bad: reader.bad, pairs }, transfer };
   }
-}
 
-function matchRows(index: SkyIndex, reader: RowReader, radiusArcsec: number): BlockPairs {
-  const ra = reader.ra.view(), dec = reader.dec.view();
-  const m = index.crossmatch(ra, dec, { radiusArcsec, mode: 'all' });
-  const n = m.length;
-  const { data, offsets } = reader.ids.view();
-  let bytes = 0;
-  for (let i = 0; i < n; i++) bytes += offsets[m.probe[i] + 1] - offsets[m.probe[i]];
-  const out: BlockPairs = {
-    indexRow: m.row.slice(), blockRow: m.probe.slice(), ra: new Float64Array(n), dec: new Float64Array(n),
-    idOffsets: new Int32Array(n + 1), idData: new Uint8Array(bytes),
-  };
-  let b = 0;
-  for (let i = 0; i < n; i++) {
-    const r = m.probe[i];
-    out.ra[i] = ra[r];
-    out.dec[i] = dec[r];
-    out.idData.set(data.subarray(offsets[r], offsets[r + 1]), b);
-    b += offsets[r + 1] - offsets[r];
-    out.idOffsets[i + 1] = b;
+  /** The block's pairs: the rows the mask keeps, crossmatched against the index. */
+  private matchRows(reader: RowReader): BlockPairs {
+    const { index, mask, radiusArcsec } = this.match!;
+    const ra = reader.ra.view(), dec = reader.dec.view();
+    const n = ra.length;
+    let rows: Uint32Array | null = null, pRa = ra, pDec = dec;
+    if (mask) {
+      if (this.kept.length < n) {
+        this.kept = new Uint32Array(n);
+        this.keptRa = new Float64Array(n);
+        this.keptDec = new Float64Array(n);
+      }
+      let k = 0;
+      for (let i = 0; i < n; i++) {
+        if (!mask.has(ra[i], dec[i])) continue;
+        this.kept[k] = i;
+        this.keptRa[k] = ra[i];
+        this.keptDec[k] = dec[i];
+        k++;
+      }
+      rows = this.kept;
+      pRa = this.keptRa.subarray(0, k);
+      pDec = this.keptDec.subarray(0, k);
+    }
+    const m = index.crossmatch(pRa, pDec, { radiusArcsec, mode: 'all' });
+    const len = m.length;
+    const { data, offsets } = reader.ids.view();
+    const blockRow = rows ? Uint32Array.from(m.probe, (p) => rows![p]) : m.probe.slice();
+    let bytes = 0;
+    for (let i = 0; i < len; i++) bytes += offsets[blockRow[i] + 1] - offsets[blockRow[i]];
+    const out: BlockPairs = {
+      indexRow: m.row.slice(), blockRow, ra: new Float64Array(len), dec: new Float64Array(len),
+      idOffsets: new Int32Array(len + 1), idData: new Uint8Array(bytes),
+    };
+    let b = 0;
+    for (let i = 0; i < len; i++) {
+      const r = blockRow[i];
+      out.ra[i] = ra[r];
+      out.dec[i] = dec[r];
+      out.idData.set(data.subarray(offsets[r], offsets[r + 1]), b);
+      b += offsets[r + 1] - offsets[r];
+      out.idOffsets[i + 1] = b;
+    }
+    return out;
   }
-  return out;
 }

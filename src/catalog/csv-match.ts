@@ -20,6 +20,7 @@ import { blockBadRows, runBlocks, type ReadPlan } from './csv-blocks.js';
 import { badRowsError } from './csv-errors.js';
 import type { HeaderOptions } from './csv-header.js';
 import type { MatchJob } from './csv-jobs.js';
+import { CellMask } from './cell-mask.js';
 import { BytesBuilder } from './csv-columns.js';
 import { TextColumn } from './text.js';
 
@@ -51,7 +52,9 @@ export async function crossmatchCsvFile(
   file: string, opts: HeaderOptions & { onProgress?: (rows: number, bytes: number) => void }, plan: ReadPlan,
   indexing: Promise<{ index: SkyIndex; ra: Float64Array; dec: Float64Array }>, radiusArcsec: number, mode: 'all' | 'best',
 ): Promise<FileMatches | null> {
-  const job: Promise<MatchJob> = indexing.then(({ index }) => ({ index: shared(index), radiusArcsec }));
+  const job: Promise<MatchJob> = indexing.then(({ index, ra, dec }) => ({
+    index: shared(index), mask: CellMask.around(ra, dec, radiusArcsec)?.buffer ?? null, radiusArcsec,
+  }));
   const read = await runBlocks(file, opts, plan, 'match', job);
   if (!read) return null;
   const bad = blockBadRows(read);
