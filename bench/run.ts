@@ -2,6 +2,7 @@
 // Results land in bench/results/<suite>.json and .md.
 
 import { runCatalog } from './catalog.bench.js';
+import { runCli } from './cli.bench.js';
 import { runCore } from './core.bench.js';
 import { runDecode } from './decode.bench.js';
 import { runIngest } from './ingest.bench.js';
@@ -13,6 +14,7 @@ const SUITES: Record<string, () => Promise<unknown>> = {
   core: () => runCore(),
   'zone-height': () => runZoneHeight(),
   catalog: () => runCatalog(),
+  cli: () => runCli(),
   service: () => runService(),
   ingest: () => runIngest(),
   decode: () => runDecode(),

@@ -20,6 +20,8 @@ import { mapArrowFile, type MappedTable } from './arrow-map.js';
 import { fillRunTable, SkyIndex, type BuildOptions } from '../match/sky-index.js';
 import type { IndexScheme, RunTable, SchemeRequest } from '../match/scheme.js';
 import { computeCoverage, type Coverage } from './coverage.js';
+import { cannotOpen } from './csv-errors.js';
+import { isSystemError } from './fs-errors.js';
 import type { Column, ColumnTable, ColumnType } from './table.js';
 import { TextColumn } from './text.js';
 
@@ -222,8 +224,15 @@ export class ArrowCatalog {
     try {
       mapped = mapArrowFile(file);
     } catch (err) {
+      // A file that cannot be opened says why (no such file, permission denied), not "not an Arrow file".
+      if (isSystemError(err)) throw cannotOpen(file, err);
       throw new TypeError(`${file} is not an Arrow IPC file: ${(err as Error).message}`);
     }
+    return ArrowCatalog.fromMapped(file, mapped);
+  }
+
+  /** The catalog over an Arrow file already mapped (its footer read); checks its skyjoin metadata. */
+  static fromMapped(file: string, mapped: MappedTable): ArrowCatalog {
     const raw = mapped.schema.metadata.get(CATALOG_META_KEY);
     if (!raw) throw new TypeError(`${file} is an Arrow file but not a skyjoin catalog (no '${CATALOG_META_KEY}' metadata): build it with 'skyjoin catalog build'`);
     const info = JSON.parse(raw) as CatalogInfo;
@@ -279,8 +288,11 @@ export class ArrowCatalog {
     return this.indexCache;
   }
 
-  /** The id of a row as text, exactly as it was read. */
+  /** The id of a row as text, exactly as it was read; integer ids are turned into text for that row only. */
   id(row: number): string {
+    if (this.idCache) return this.idCache.get(row);
+    const col = this.column('id');
+    if (col && !A.DataType.isUtf8(col.type)) return String(col.get(row));
     return this.ids().get(row);
   }
 

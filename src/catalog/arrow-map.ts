@@ -43,6 +43,8 @@ export interface MappedTable {
    * nothing, so it costs the same whatever the size of the file.
    */
   column(name: string): A.Vector | undefined;
+  /** Closes the file (views already made stay valid: mappings outlive the descriptor). */
+  close(): void;
 }
 
 interface ColumnPlan {
@@ -67,7 +69,7 @@ export function mapArrowFile(file: string): MappedTable {
     const schema = footer.schema;
     if (footer.numDictionaries > 0) throw new TypeError('dictionary-encoded columns are not supported');
     const names = schema.fields.map((f) => f.name);
-    if (footer.numRecordBatches === 0) return { schema, numRows: 0, names, column: () => undefined };
+    if (footer.numRecordBatches === 0) return { schema, numRows: 0, names, column: () => undefined, close: () => {} };
     if (footer.numRecordBatches > 1) throw new TypeError(`expected one record batch, found ${footer.numRecordBatches}`);
     const block = footer.getRecordBatch(0)!;
     const message = new MessageReader(readAt(fd, Number(block.offset), block.metaDataLength)).readMessage(A.MessageHeader.RecordBatch);
@@ -99,7 +101,7 @@ export function mapArrowFile(file: string): MappedTable {
       cache.set(name, v);
       return v;
     };
-    return { schema, numRows: n, names, column };
+    return { schema, numRows: n, names, column, close: () => { if (keepFd) { keepFd = false; closeSync(fd); } } };
   } finally {
     if (!keepFd) closeSync(fd);
   }

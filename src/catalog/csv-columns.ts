@@ -1,12 +1,10 @@
 // Growing columns filled from CSV bytes: ids as UTF-8 bytes (no string per
-// row), positions as doubles, and kept columns typed from their values while
-// they are read (one parse per field; the type is settled at the end).
+// row) and positions as doubles, sized once when the total is known ahead.
+// Kept columns, typed from their values, are in csv-kept.ts.
 
-import { parseDecimal, parseNumberField } from './csv-parse.js';
-import type { Column } from './table.js';
 import { TextColumn } from './text.js';
 
-const QUOTE = 34, SPACE = 32, TAB = 9;
+const QUOTE = 34;
 
 /** Texts appended as bytes; a quoted field's doubled quotes are undone on the way in. */
 export class BytesBuilder {
@@ -21,13 +19,19 @@ export class BytesBuilder {
   }
 
   private reserve(extra: number): void {
-    if (this.n + 1 >= this.offsets.length) {
-      const o = new Int32Array(this.offsets.length * 2);
-      o.set(this.offsets);
+    if (this.n + 1 >= this.offsets.length) this.reserveTotal(this.offsets.length * 2, 0);
+    if (this.bytes + extra > this.data.length) this.reserveTotal(0, Math.max(this.data.length * 2, this.bytes + extra));
+  }
+
+  /** Room for `values` values and `bytes` bytes in all, grown once (when the total is known ahead). */
+  reserveTotal(values: number, bytes: number): void {
+    if (values + 1 > this.offsets.length) {
+      const o = new Int32Array(values + 1);
+      o.set(this.offsets.subarray(0, this.n + 1));
       this.offsets = o;
     }
-    if (this.bytes + extra > this.data.length) {
-      const d = new Uint8Array(Math.max(this.data.length * 2, this.bytes + extra));
+    if (bytes > this.data.length) {
+      const d = new Uint8Array(bytes);
       d.set(this.data.subarray(0, this.bytes));
       this.data = d;
     }
@@ -61,13 +65,43 @@ export class BytesBuilder {
     this.offsets[++this.n] = b;
   }
 
+  /** Empties the builder, keeping its memory. */
+  reset(): void {
+    this.n = 0;
+    this.bytes = 0;
+    this.high = 0;
+  }
+
   /** Bytes of value i, for callers that look at what they pushed. */
   view(): { data: Uint8Array; offsets: Int32Array } {
     return { data: this.data, offsets: this.offsets };
   }
 
+  /** Whether some byte is not ASCII. */
+  get nonAscii(): boolean {
+    return (this.high & 0x80) !== 0;
+  }
+
+  /** Builders' contents one after the other (byte ranges of one file read apart). */
+  static join(parts: Array<{ offsets: Int32Array; data: Uint8Array; nonAscii: boolean }>): BytesBuilder {
+    const b = new BytesBuilder();
+    let n = 0, bytes = 0;
+    for (const p of parts) { n += p.offsets.length - 1; bytes += p.data.length; }
+    b.offsets = new Int32Array(n + 2);
+    b.data = new Uint8Array(bytes + 1);
+    for (const p of parts) {
+      const m = p.offsets.length - 1;
+      for (let i = 1; i <= m; i++) b.offsets[b.n + i] = p.offsets[i] + b.bytes;
+      b.data.set(p.data, b.bytes);
+      b.n += m;
+      b.bytes += p.data.length;
+      if (p.nonAscii) b.high = 0x80;
+    }
+    return b;
+  }
+
   finish(): TextColumn {
-    return new TextColumn(this.offsets.slice(0, this.n + 1), this.data.slice(0, this.bytes));
+    return new TextColumn(fit(this.offsets, this.n + 1), fit(this.data, this.bytes));
   }
 
   /** The values as strings; pure ASCII is decoded once and sliced. */
@@ -85,163 +119,46 @@ export class BytesBuilder {
   }
 }
 
+/**
+ * The first n values: a view when they fill the array to within an eighth
+ * (no copy of a column sized ahead), a copy otherwise (no memory held idle).
+ */
+function fit<T extends Int32Array | Uint8Array | Float64Array>(a: T, n: number): T {
+  return (n >= a.length - (a.length >> 3) ? a.subarray(0, n) : a.slice(0, n)) as T;
+}
+
 export class Float64Builder {
-  private a = new Float64Array(1 << 16);
+  private a: Float64Array;
   length = 0;
 
+  constructor(capacity = 1 << 16) {
+    this.a = new Float64Array(capacity);
+  }
+
   push(v: number): void {
-    if (this.length === this.a.length) {
-      const b = new Float64Array(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
-    }
+    if (this.length === this.a.length) this.reserveTotal(this.a.length * 2);
     this.a[this.length++] = v;
   }
 
+  /** Room for n values in all. */
+  reserveTotal(n: number): void {
+    if (n <= this.a.length) return;
+    const b = new Float64Array(n);
+    b.set(this.a.subarray(0, this.length));
+    this.a = b;
+  }
+
   finish(): Float64Array {
-    return this.a.slice(0, this.length);
-  }
-}
-
-function isWord(d: Uint8Array, s: number, e: number, word: string): boolean {
-  if (e - s !== word.length) return false;
-  for (let i = 0; i < word.length; i++) if ((d[s + i] | 32) !== word.charCodeAt(i)) return false;
-  return true;
-}
-
-function isIntegerText(d: Uint8Array, s: number, e: number): boolean {
-  if (d[s] === 45 || d[s] === 43) s++;
-  if (s === e) return false;
-  for (let i = s; i < e; i++) if (d[i] < 48 || d[i] > 57) return false;
-  return true;
-}
-
-const INT64_MIN = -(2n ** 63n), INT64_MAX = 2n ** 63n - 1n;
-
-/**
- * A kept column, typed from its values: bool when every value is true/false
- * (any case); int32 when every value is an integer that fits; int64 for
- * larger integers; float64 for any numbers (NaN, inf and Infinity words
- * included); else utf8. Empty fields are nulls (`valid` 0) and do not vote.
- */
-export class KeptColumnBuilder {
-  private readonly text = new BytesBuilder();
-  private nums: Float64Array | null = new Float64Array(1 << 12);
-  private valid = new Uint8Array(1 << 12);
-  private nulls = 0;
-  private isNum = true;
-  private isInt = true;
-  private fits32 = true;
-  /** Some integer has more than 15 digits: int64 values come from the text, not the double. */
-  private longInts = false;
-  private isBool = true;
-
-  constructor(readonly name: string) {}
-
-  /** A CSV field: an unquoted one loses its outer blanks, a quoted one its doubled quotes. */
-  push(src: Uint8Array, s: number, e: number, quoted: boolean): void {
-    if (!quoted) {
-      while (s < e && (src[s] === SPACE || src[s] === TAB)) s++;
-      while (e > s && (src[e - 1] === SPACE || src[e - 1] === TAB)) e--;
-    }
-    this.add(src, s, e, quoted);
+    return fit(this.a, this.length);
   }
 
-  /** A value exactly as given (a string from a file of another format); empty means null. */
-  pushString(v: string): void {
-    const b = Buffer.from(v, 'utf8');
-    this.add(b, 0, b.length, false);
+  /** The values pushed so far, as a view (valid until the next push or reset). */
+  view(): Float64Array {
+    return this.a.subarray(0, this.length);
   }
 
-  private add(src: Uint8Array, s: number, e: number, unquote: boolean): void {
-    const i = this.text.length;
-    if (i === this.valid.length) {
-      const v = new Uint8Array(i * 2); v.set(this.valid); this.valid = v;
-      if (this.nums) { const a = new Float64Array(i * 2); a.set(this.nums); this.nums = a; }
-    }
-    this.text.push(src, s, e, unquote);
-    if (s === e) { this.nulls++; return; }
-    this.valid[i] = 1;
-    if (this.isNum) this.voteNumber(src, s, e, i);
-    if (this.isBool && !isWord(src, s, e, 'true') && !isWord(src, s, e, 'false')) this.isBool = false;
+  /** Empties the builder, keeping its memory. */
+  reset(): void {
+    this.length = 0;
   }
-
-  private voteNumber(src: Uint8Array, s: number, e: number, i: number): void {
-    const nums = this.nums!;
-    const v = parseDecimal(src, s, e);
-    if (v === v) {
-      nums[i] = v;
-      if (!this.isInt) return;
-      if (!isIntegerText(src, s, e)) { this.isInt = false; return; }
-      if (v < -2147483648 || v > 2147483647) this.fits32 = false;
-      if (e - s > 15) this.longInts = true;
-      return;
-    }
-    const w = parseNumberField(src, s, e);
-    if (w === undefined) {
-      this.isNum = false;
-      this.nums = null;
-    } else {
-      nums[i] = w;
-      this.isInt = false;
-    }
-  }
-
-  finish(): Column {
-    const n = this.text.length, name = this.name;
-    const valid = this.nulls > 0 ? this.valid.slice(0, n) : undefined;
-    const present = n - this.nulls;
-    const { data, offsets } = this.text.view();
-    if (present === 0) return { name, type: 'utf8', values: new Array<string>(n).fill(''), valid };
-    if (this.isBool) {
-      const out = new Uint8Array(n);
-      for (let i = 0; i < n; i++) if (this.valid[i] && (data[offsets[i]] | 32) === 116) out[i] = 1;
-      return { name, type: 'bool', values: out, valid };
-    }
-    const nums = this.nums;
-    if (this.isNum && nums) {
-      if (this.isInt && this.fits32) {
-        const out = new Int32Array(n);
-        for (let i = 0; i < n; i++) if (this.valid[i]) out[i] = nums[i];
-        return { name, type: 'int32', values: out, valid };
-      }
-      if (this.isInt) {
-        const out = this.int64(n, data, offsets, nums);
-        if (out) return { name, type: 'int64', values: out, valid };
-      }
-      const out = nums.slice(0, n);
-      if (valid) for (let i = 0; i < n; i++) if (!valid[i]) out[i] = NaN;
-      return { name, type: 'float64', values: out, valid };
-    }
-    return { name, type: 'utf8', values: this.text.strings(), valid };
-  }
-
-  /** The integers as int64, or null when one lies outside its range (the column is then float64). */
-  private int64(n: number, data: Uint8Array, offsets: Int32Array, nums: Float64Array): BigInt64Array | null {
-    const out = new BigInt64Array(n);
-    const dec = new TextDecoder();
-    for (let i = 0; i < n; i++) {
-      if (!this.valid[i]) continue;
-      if (!this.longInts) { out[i] = BigInt(nums[i]); continue; }
-      const big = BigInt(dec.decode(data.subarray(offsets[i], offsets[i + 1])));
-      if (big < INT64_MIN || big > INT64_MAX) return null;
-      out[i] = big;
-    }
-    return out;
-  }
-}
-
-/** A column typed from texts (values that came as strings: Arrow, Parquet text...). */
-export function typeColumn(name: string, values: readonly string[]): Column {
-  const b = new KeptColumnBuilder(name);
-  for (const v of values) b.pushString(v);
-  return b.finish();
-}
-
-/** A column typed from texts held as UTF-8 bytes. */
-export function typeTextColumn(name: string, col: TextColumn): Column {
-  const b = new KeptColumnBuilder(name);
-  const o = col.offsets;
-  for (let i = 0; i < col.length; i++) b.push(col.data, o[i], o[i + 1], false);
-  return b.finish();
 }

@@ -1,6 +1,8 @@
 // Bad input, reported loudly: every rejected row names its file, line, column
 // and reason, and a file that cannot be read at all says why.
 
+import { fsReason } from './fs-errors.js';
+
 export interface BadRow {
   file: string;
   /**
@@ -32,6 +34,11 @@ export class CatalogInputError extends Error {
   }
 }
 
+/** An input file that cannot be opened: "x.csv: cannot open: no such file or folder (ENOENT)". */
+export function cannotOpen(file: string, err: unknown): CatalogInputError {
+  return new CatalogInputError(file, [], `${file}: cannot open: ${fsReason(err)}`);
+}
+
 /** The error thrown in 'fail' mode: the first bad rows, and whether reading stopped before the end. */
 export function badRowsError(file: string, bad: BadRow[], maxErrors: number, stoppedEarly: boolean): CatalogInputError {
   const shown = bad.slice(0, maxErrors);
@@ -41,7 +48,10 @@ export function badRowsError(file: string, bad: BadRow[], maxErrors: number, sto
   return new CatalogInputError(file, shown, `${head}:\n${shown.map(formatBadRow).join('\n')}`);
 }
 
-export function checkReadOptions(o: { onBad?: unknown; maxErrors?: unknown; keep?: unknown }): void {
+export function checkReadOptions(o: { onBad?: unknown; maxErrors?: unknown; keep?: unknown; threads?: unknown }): void {
+  if (o.threads !== undefined && !(Number.isInteger(o.threads) && (o.threads as number) >= 1 && (o.threads as number) <= 256)) {
+    throw new RangeError(`threads must be an integer in [1, 256], got ${String(o.threads)}`);
+  }
   if (o.onBad !== undefined && o.onBad !== 'fail' && o.onBad !== 'skip') {
     throw new TypeError(`onBad must be 'fail' or 'skip', got ${JSON.stringify(o.onBad)}`);
   }

@@ -1,6 +1,10 @@
 // Byte-level CSV scanning (RFC 4180: quoted fields, doubled quotes, CRLF) and
-// a decimal parser that gives exactly Number()'s result without making a
-// string for the common case. Nothing here allocates per field.
+// number fields (decimal.ts gives exactly Number()'s result without making a
+// string). Nothing here allocates per field.
+
+import { parseDecimal } from './decimal.js';
+
+export { parseDecimal };
 
 /** Field boundaries of one record: starts[i], ends[i] (quotes excluded; doubled quotes still doubled). */
 export interface FieldSpans {
@@ -114,48 +118,6 @@ const decoder = new TextDecoder();
 export function fieldText(buf: Uint8Array, spans: FieldSpans, k: number): string {
   const t = decoder.decode(buf.subarray(spans.starts[k], spans.ends[k]));
   return spans.quoted[k] ? t.replaceAll('""', '"') : t;
-}
-
-const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
-/**
- * The number in buf[s, e) exactly as Number(text) would read it, or NaN when
- * the text is not a decimal number (empty, letters, 'NaN', 'Infinity', hex...).
- * Outer blanks are ignored. Plain decimals with at most 15 significant digits
- * take the fast path: the digits as an exact integer (< 2^53) divided by an
- * exact power of ten (<= 10^22) is one correctly rounded operation, which is
- * what Number() returns. Anything else (exponents, longer mantissas) goes
- * through Number() on the text.
- */
-export function parseDecimal(buf: Uint8Array, s: number, e: number): number {
-  while (s < e && (buf[s] === SPACE || buf[s] === TAB)) s++;
-  while (e > s && (buf[e - 1] === SPACE || buf[e - 1] === TAB)) e--;
-  if (s === e) return NaN;
-  let i = s;
-  let neg = false;
-  if (buf[i] === 45) { neg = true; i++; } else if (buf[i] === 43) i++;
-  let mant = 0, digits = 0, frac = 0, seenDot = false, any = false;
-  for (; i < e; i++) {
-    const c = buf[i];
-    if (c >= 48 && c <= 57) {
-      any = true;
-      if (seenDot) frac++;
-      if (mant === 0 && c === 48) continue;
-      mant = mant * 10 + (c - 48);
-      digits++;
-    } else if (c === 46 && !seenDot) {
-      seenDot = true;
-    } else {
-      break;
-    }
-  }
-  if (i === e && any && digits <= 15 && frac <= 22) {
-    const v = frac ? mant / POW10[frac] : mant;
-    return neg ? -v : v;
-  }
-  const text = decoder.decode(buf.subarray(s, e));
-  return DECIMAL.test(text) ? Number(text) : NaN;
 }
 
 // 'nan', 'inf', 'infinity' in any case, with an optional sign: what numpy,

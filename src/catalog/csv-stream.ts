@@ -4,12 +4,13 @@
 // magic bytes, not the file name; Node's gunzip runs on the thread pool, so
 // on a multi-core machine it overlaps with the parsing.
 
-import { createReadStream, type ReadStream } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync, type ReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { CatalogInputError } from './csv-errors.js';
+import { cannotOpen, CatalogInputError } from './csv-errors.js';
 import { NEED_MORE, newSpans, scanErrorText, scanFields, type FieldSpans } from './csv-parse.js';
+import { isSystemError } from './fs-errors.js';
 
 export interface CsvVisitor {
   /**
@@ -25,7 +26,17 @@ export interface CsvVisitor {
    * the next line. Return true to stop.
    */
   malformed(line: number, field: number, reason: string, text: string): boolean | void;
+  /**
+   * Optional: reads the record at pos in one pass when it is plain (no quote,
+   * one line) and good, and returns where the next one starts; FAST_NO when it
+   * must go the general way (record and malformed are then called as usual),
+   * FAST_MORE when the buffer ends inside it.
+   */
+  fast?(buf: Uint8Array, pos: number, end: number): number;
 }
+
+export const FAST_NO = -1;
+export const FAST_MORE = -2;
 
 export interface CsvScanOptions {
   /** A record still open after this many bytes is reported malformed (default 4 MiB): memory stays bounded. */
@@ -52,7 +63,7 @@ export async function isGzipFile(file: string): Promise<boolean> {
   try {
     fh = await open(file, 'r');
   } catch (err) {
-    throw new CatalogInputError(file, [], `${file}: cannot open: ${describe(err)}`);
+    throw cannotOpen(file, err);
   }
   try {
     const b = Buffer.alloc(2);
@@ -77,7 +88,7 @@ export function recordPreview(buf: Uint8Array, pos: number, end: number): string
   return decoder.decode(buf.subarray(pos, e)).replace(/\r$/, '');
 }
 
-class Scanner {
+export class Scanner {
   line = 1;
   stopped = false;
   /** Dropping the rest of an overlong record, up to its first line end. */
@@ -98,7 +109,17 @@ class Scanner {
       pos = k + 1;
     }
     const { spans, lines, visitor } = this;
+    const fast = visitor.fast ? visitor.fast.bind(visitor) : null;
     while (pos < end) {
+      if (fast !== null && end - pos <= this.maxRecordBytes) {
+        const f = fast(buf, pos, end);
+        if (f >= 0) {
+          this.line++;
+          pos = f;
+          continue;
+        }
+        if (f === FAST_MORE && !atEof) return pos;
+      }
       const r = scanFields(buf, pos, end, spans, atEof, lines);
       if (r >= 0) {
         const stop = visitor.record(buf, spans, this.line);
@@ -128,6 +149,68 @@ class Scanner {
 }
 
 /**
+ * Bytes not yet parsed, kept at the front of one reused buffer: a record cut
+ * by a read is completed by the next one without concatenating chunks.
+ */
+class CarryBuffer {
+  buf = Buffer.allocUnsafe(2 * CHUNK);
+  len = 0;
+  /** File offset of buf[0] (for files read by offset). */
+  base: number;
+
+  constructor(base = 0) {
+    this.base = base;
+  }
+
+  /** Makes room for `want` more bytes after the held ones. */
+  reserve(want: number): void {
+    if (this.len + want <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.len + want));
+    this.buf.copy(bigger, 0, 0, this.len);
+    this.buf = bigger;
+  }
+
+  /** Parses the whole records held; keeps the tail. */
+  drain(scan: Scanner, atEof: boolean): void {
+    const used = scan.drain(this.buf.subarray(0, this.len), 0, atEof);
+    this.buf.copyWithin(0, used, this.len);
+    this.len -= used;
+    this.base += used;
+  }
+}
+
+/** A plain file, read by offset into one buffer. */
+async function readPlain(file: string, scan: Scanner, opts: CsvScanOptions): Promise<number> {
+  let fh;
+  try {
+    fh = await open(file, 'r');
+  } catch (err) {
+    throw cannotOpen(file, err);
+  }
+  const carry = new CarryBuffer();
+  let at = 0;
+  try {
+    for (;;) {
+      carry.reserve(CHUNK);
+      let n: number;
+      try {
+        ({ bytesRead: n } = await fh.read(carry.buf, carry.len, CHUNK, at));
+      } catch (err) {
+        throw new CatalogInputError(file, [], `${file}: cannot read after line ${scan.line - 1}: ${describe(err)}`);
+      }
+      carry.len += n;
+      at += n;
+      carry.drain(scan, n === 0);
+      if (n === 0 || scan.stopped) break;
+      opts.onChunk?.(at);
+    }
+  } finally {
+    await fh.close();
+  }
+  return at;
+}
+
+/**
  * Calls the visitor for every record of a CSV or gzip CSV file, in order.
  * Throws CatalogInputError when the file cannot be opened or its gzip data is
  * corrupt or truncated.
@@ -135,35 +218,88 @@ class Scanner {
 export async function forEachCsvRecord(file: string, visitor: CsvVisitor, opts: CsvScanOptions = {}): Promise<CsvScanResult> {
   const maxRecordBytes = opts.maxRecordBytes ?? 4 * CHUNK;
   const gzip = await isGzipFile(file);
+  const scan = new Scanner(visitor, maxRecordBytes);
+  if (!gzip) {
+    const fileBytes = await readPlain(file, scan, opts);
+    return { gzip, lines: scan.line - 1, fileBytes, stopped: scan.stopped };
+  }
   const raw: ReadStream = createReadStream(file, { highWaterMark: CHUNK });
   // pipeline, not pipe: a read error must end the gunzip side too, or the loop would wait forever.
-  const source: AsyncIterable<Buffer> = gzip ? pipeline(raw, createGunzip({ chunkSize: CHUNK }), () => {}) : raw;
-  const scan = new Scanner(visitor, maxRecordBytes);
-  let pending: Buffer | null = null;
+  const source: AsyncIterable<Buffer> = pipeline(raw, createGunzip({ chunkSize: CHUNK }), () => {});
+  const carry = new CarryBuffer();
   let inVisitor = false;
   try {
     for await (const chunk of source) {
-      let buf = chunk;
-      if (pending) {
-        buf = Buffer.concat([pending, chunk]);
-        pending = null;
-      }
+      carry.reserve(chunk.length);
+      chunk.copy(carry.buf, carry.len);
+      carry.len += chunk.length;
       inVisitor = true;
-      const pos = scan.drain(buf, 0, false);
+      carry.drain(scan, false);
       inVisitor = false;
       if (scan.stopped) break;
-      // Copy the tail: the chunk's memory may be reused by the stream.
-      if (pos < buf.length) pending = Buffer.from(buf.subarray(pos));
       opts.onChunk?.(raw.bytesRead);
     }
   } catch (err) {
     if (inVisitor || err instanceof CatalogInputError) throw err;
-    const where = `after line ${scan.line - 1}`;
-    const what = gzip ? 'gzip data is corrupt or truncated' : 'cannot read';
-    throw new CatalogInputError(file, [], `${file}: ${what} ${where}: ${describe(err)}`);
+    throw new CatalogInputError(file, [], `${file}: gzip data is corrupt or truncated after line ${scan.line - 1}: ${describe(err)}`);
   } finally {
     raw.destroy();
   }
-  if (!scan.stopped && pending && pending.length > 0) scan.drain(pending, 0, true);
+  if (!scan.stopped && carry.len > 0) carry.drain(scan, true);
   return { gzip, lines: scan.line - 1, fileBytes: raw.bytesRead, stopped: scan.stopped };
+}
+
+export interface RangeScan {
+  /** Physical lines consumed (numbered from 1 at `start`). */
+  lines: number;
+  /** File offset after the last record read: `end`, or past it when a record straddles it. */
+  consumedEnd: number;
+  stopped: boolean;
+}
+
+/**
+ * Calls the visitor for the records of a plain CSV file that start in
+ * [start, end): `start` must be where a record begins; the record that
+ * straddles `end` is read to its close (line by line beyond `end`, so no
+ * record after it is touched). Synchronous: for worker threads.
+ */
+export function scanFileRange(file: string, start: number, end: number, visitor: CsvVisitor, opts: CsvScanOptions = {}): RangeScan {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    throw cannotOpen(file, err);
+  }
+  const scan = new Scanner(visitor, opts.maxRecordBytes ?? 4 * CHUNK);
+  const carry = new CarryBuffer(start);
+  let at = start; // next file offset to read
+  try {
+    const size = fstatSync(fd).size;
+    const read = (want: number): number => {
+      carry.reserve(want);
+      const n = readSync(fd, carry.buf, carry.len, want, at);
+      carry.len += n;
+      at += n;
+      return n;
+    };
+    while (at < end && !scan.stopped) {
+      if (read(Math.min(CHUNK, end - at)) === 0) break;
+      carry.drain(scan, at >= size);
+      opts.onChunk?.(at - start);
+    }
+    // A record cut by `end`: feed it one line at a time until it closes.
+    while (carry.len > 0 && !scan.stopped && at < size) {
+      const k = read(Math.min(1 << 16, size - at));
+      if (k === 0) break; // the file shrank under us
+      const lf = carry.buf.indexOf(LF, carry.len - k);
+      if (lf >= 0 && lf + 1 < carry.len) { at -= carry.len - (lf + 1); carry.len = lf + 1; }
+      carry.drain(scan, at >= size);
+    }
+  } catch (err) {
+    if (err instanceof CatalogInputError || !isSystemError(err)) throw err;
+    throw new CatalogInputError(file, [], `${file}: cannot read after byte ${carry.base}: ${describe(err)}`);
+  } finally {
+    closeSync(fd);
+  }
+  return { lines: scan.line - 1, consumedEnd: carry.base, stopped: scan.stopped };
 }

@@ -13,31 +13,28 @@
 //   360 -> 0), not rejected. ra must be finite; dec must lie in [-90, 90].
 // - Numbers parse exactly as Number() reads them (bit for bit).
 
-import { normalizeRa } from '../sky/angles.js';
-import { BytesBuilder, Float64Builder, KeptColumnBuilder } from './csv-columns.js';
-import { badRowsError, CatalogInputError, checkReadOptions, decReason, raReason, type BadRow } from './csv-errors.js';
-import { fieldText, isBlank, parseDecimal, parseNumberField, type FieldSpans } from './csv-parse.js';
-import { forEachCsvRecord, recordPreview } from './csv-stream.js';
+import { badRowsError, CatalogInputError, checkReadOptions, type BadRow } from './csv-errors.js';
+import { emptyFile, headerLayout, headerNames, type HeaderOptions } from './csv-header.js';
+import { readCsvParallel, readPlan } from './csv-parallel.js';
+import type { FieldSpans } from './csv-parse.js';
+import { RowReader, type RowLayout } from './csv-rows.js';
+import { FAST_NO, forEachCsvRecord } from './csv-stream.js';
 import type { ColumnTable } from './table.js';
 import type { TextColumn } from './text.js';
 
 export { CatalogInputError, formatBadRow, type BadRow } from './csv-errors.js';
-export { typeColumn, typeTextColumn } from './csv-columns.js';
+export { typeColumn, typeTextColumn } from './csv-kept.js';
 export { forEachCsvRecord, type CsvScanOptions, type CsvScanResult, type CsvVisitor } from './csv-stream.js';
 
-export interface ReadOptions {
-  /** Header names of the three required columns (defaults 'id', 'ra', 'dec'). */
-  idCol?: string;
-  raCol?: string;
-  decCol?: string;
-  /** Extra columns to keep, typed from their values (see KeptColumnBuilder). */
-  keep?: readonly string[];
-  /** 'fail' (default): throw a CatalogInputError listing the first maxErrors bad rows; 'skip': return them all in `bad`. */
-  onBad?: 'fail' | 'skip';
-  /** Default 20. */
-  maxErrors?: number;
+export interface ReadOptions extends HeaderOptions {
   /** Rows kept so far and bytes read from the file so far (compressed bytes for gzip); called about once per MiB. */
   onProgress?: (rows: number, bytes: number) => void;
+  /**
+   * Threads for a large plain (not gzip) CSV file, each reading a byte range
+   * split at line ends. Default: one per core for files of 16 MiB or more;
+   * 1 reads on the calling thread.
+   */
+  threads?: number;
 }
 
 export interface PositionTable {
@@ -55,118 +52,39 @@ export interface PositionTable {
   bad: BadRow[];
 }
 
-/** The columns to read, found in the header, or a CatalogInputError naming every missing one. */
-function findColumns(file: string, header: string[], want: Array<[name: string, role: string]>): number[] {
-  const missing: string[] = [];
-  const found = want.map(([name, role]) => {
-    const i = header.indexOf(name);
-    if (i < 0) missing.push(`${role} column '${name}'`);
-    else if (header.indexOf(name, i + 1) >= 0) {
-      throw new CatalogInputError(file, [], `${file}:1: column '${name}' appears twice in the header (columns: ${header.join(', ')})`);
-    }
-    return i;
-  });
-  if (missing.length > 0) {
-    const also = missing.length > 1 ? `; also missing: ${missing.slice(1).join(', ')}` : '';
-    throw new CatalogInputError(file, [], `${file}:1: missing ${missing[0]} in the header (columns: ${header.join(', ')})${also}`);
-  }
-  return found;
-}
-
 /** Reads id, ra, dec (and kept columns) from a CSV or gzip CSV file. */
 export async function readCatalogCsv(file: string, opts: ReadOptions = {}): Promise<PositionTable> {
   checkReadOptions(opts);
-  const idCol = opts.idCol ?? 'id', raCol = opts.raCol ?? 'ra', decCol = opts.decCol ?? 'dec';
-  const keep = opts.keep ?? [];
-  const failFast = (opts.onBad ?? 'fail') === 'fail';
-  const maxErrors = opts.maxErrors ?? 20;
-
-  const ids = new BytesBuilder();
-  const ra = new Float64Builder(), dec = new Float64Builder();
-  const kept = keep.map((name) => new KeptColumnBuilder(name));
-  const bad: BadRow[] = [];
-  let header: string[] | null = null;
-  let iId = -1, iRa = -1, iDec = -1, nFields = 0;
-  let keptAt: number[] = [];
-  let rows = 0;
-
-  /** Records a bad row; true when reading should stop. */
-  const reject = (line: number, column: string, value: string, reason: string): boolean => {
-    bad.push({ file, line, column, value, reason });
-    return failFast && bad.length >= maxErrors;
-  };
-
-  const readHeader = (buf: Uint8Array, spans: FieldSpans): void => {
-    header = Array.from({ length: spans.count }, (_, k) => fieldText(buf, spans, k).trim());
-    header[0] = header[0].replace(/^\ufeff/, '');
-    nFields = header.length;
-    [iId, iRa, iDec, ...keptAt] = findColumns(file, header, [
-      [idCol, 'id'], [raCol, 'ra'], [decCol, 'dec'], ...keep.map((k): [string, string] => [k, 'kept']),
-    ]);
-  };
-
-  const record = (buf: Uint8Array, spans: FieldSpans, line: number): boolean => {
-    if (header === null) {
-      readHeader(buf, spans);
-      return false;
-    }
-    const { starts, ends, quoted } = spans;
-    const n = spans.count;
-    if (n !== nFields) {
-      if (n === 1 && isBlank(buf, starts[0], ends[0]) && quoted[0] === 0) return false;
-      const column = n < nFields ? header[n] : header[nFields - 1];
-      return reject(line, column, recordPreview(buf, starts[0] - quoted[0], buf.length), `expected ${nFields} fields, found ${n}`);
-    }
-    let s = starts[iId], e = ends[iId];
-    if (!quoted[iId]) {
-      while (s < e && (buf[s] === 32 || buf[s] === 9)) s++;
-      while (e > s && (buf[e - 1] === 32 || buf[e - 1] === 9)) e--;
-    }
-    if (s === e) return reject(line, idCol, '', 'missing id');
-    const r = parseDecimal(buf, starts[iRa], ends[iRa]);
-    if (!(r - r === 0)) return reject(line, raCol, fieldText(buf, spans, iRa), raProblem(buf, spans, iRa));
-    const d = parseDecimal(buf, starts[iDec], ends[iDec]);
-    if (!(d >= -90 && d <= 90)) return reject(line, decCol, fieldText(buf, spans, iDec), decProblem(buf, spans, iDec, d));
-    ids.push(buf, s, e, quoted[iId] === 1);
-    ra.push(normalizeRa(r));
-    dec.push(d);
-    for (let k = 0; k < kept.length; k++) {
-      const j = keptAt[k];
-      kept[k].push(buf, starts[j], ends[j], quoted[j] === 1);
-    }
-    rows++;
-    return false;
-  };
-
-  const malformed = (line: number, field: number, reason: string, text: string): boolean => {
-    if (header === null) throw new CatalogInputError(file, [], `${file}:${line}: cannot read the header: ${reason}: ${text}`);
-    return reject(line, header[Math.min(field, nFields - 1)], text, reason);
-  };
-
-  const result = await forEachCsvRecord(file, { record, malformed }, {
-    onChunk: opts.onProgress ? (bytes) => opts.onProgress!(rows, bytes) : undefined,
-  });
-  if (header === null) {
-    throw new CatalogInputError(file, [], `${file}: empty file, expected a header with ${idCol},${raCol},${decCol}`);
+  const plan = await readPlan(file, opts);
+  if (plan.threads > 1) {
+    const r = await readCsvParallel(file, opts, plan);
+    if (r) return r;
   }
-  if (failFast && bad.length > 0) throw badRowsError(file, bad, maxErrors, result.stopped);
-  opts.onProgress?.(rows, result.fileBytes);
-  return {
-    ids: ids.finish(),
-    ra: ra.finish(),
-    dec: dec.finish(),
-    extra: { length: rows, columns: kept.map((k) => k.finish()) },
-    rows,
-    bad,
+  let reader: RowReader | null = null;
+  let layout: RowLayout | null = null;
+  const visitor = {
+    record: (buf: Uint8Array, spans: FieldSpans, line: number): boolean => {
+      if (reader) return reader.record(buf, spans, line);
+      layout = headerLayout(file, opts, headerNames(buf, spans));
+      reader = new RowReader(layout, plan.gzip ? 0 : plan.size);
+      return false;
+    },
+    malformed: (line: number, field: number, reason: string, text: string): boolean => {
+      if (!reader) throw new CatalogInputError(file, [], `${file}:${line}: cannot read the header: ${reason}: ${text}`);
+      return reader.malformed(line, field, reason, text);
+    },
+    fast: (buf: Uint8Array, pos: number, end: number): number => (reader ? reader.fast(buf, pos, end) : FAST_NO),
   };
-}
-
-function raProblem(buf: Uint8Array, spans: FieldSpans, k: number): string {
-  const text = fieldText(buf, spans, k).trim();
-  return raReason(parseNumberField(buf, spans.starts[k], spans.ends[k]), text);
-}
-
-function decProblem(buf: Uint8Array, spans: FieldSpans, k: number, d: number): string {
-  const text = fieldText(buf, spans, k).trim();
-  return decReason(d === d ? d : parseNumberField(buf, spans.starts[k], spans.ends[k]), text);
+  const result = await forEachCsvRecord(file, visitor, {
+    onChunk: opts.onProgress ? (bytes) => opts.onProgress!(reader?.rows ?? 0, bytes) : undefined,
+  });
+  const r = reader as RowReader | null;
+  if (!r || !layout) throw emptyFile(file, opts);
+  if ((layout as RowLayout).failFast && r.bad.length > 0) throw badRowsError(file, r.bad, (layout as RowLayout).maxErrors, result.stopped);
+  opts.onProgress?.(r.rows, result.fileBytes);
+  return {
+    ids: r.ids.finish(), ra: r.ra.finish(), dec: r.dec.finish(),
+    extra: { length: r.rows, columns: r.kept.map((k) => k.finish()) },
+    rows: r.rows, bad: r.bad,
+  };
 }

@@ -8,7 +8,7 @@ import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema, 
 import { parquetWriteFile } from 'hyparquet-writer';
 import zlib from 'node:zlib';
 import { normalizeRa } from '../sky/angles.js';
-import { badRowsError, CatalogInputError, checkReadOptions, decReason, raReason, type BadRow } from './csv-errors.js';
+import { badRowsError, cannotOpen, CatalogInputError, checkReadOptions, decReason, raReason, type BadRow } from './csv-errors.js';
 import { BytesBuilder } from './csv-columns.js';
 import { parseNumberField } from './csv-parse.js';
 import type { PositionTable, ReadOptions } from './csv.js';
@@ -63,8 +63,7 @@ async function openParquet(file: string): Promise<{ buffer: AsyncBuffer; meta: F
   try {
     buffer = await asyncBufferFromFile(file);
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new CatalogInputError(file, [], `${file}: cannot open: ${e.code ?? ''} (${e.message})`);
+    throw cannotOpen(file, err);
   }
   try {
     const meta = await parquetMetadataAsync(buffer);

@@ -1,15 +1,13 @@
 // One entry point for "a file of positions": CSV, gzip CSV, Parquet, an Arrow
 // IPC file, or a catalog built by `skyjoin catalog build`, told apart by their
-// first bytes, not their names.
+// first bytes, not their names. The Arrow and Parquet readers are loaded only
+// for those formats: reading a CSV pulls in neither.
 
 import { open } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
-import * as A from 'apache-arrow';
 import type { SkyIndex } from '../match/sky-index.js';
-import { ArrowCatalog, CATALOG_META_KEY, arrowColumns } from './arrow-catalog.js';
-import { CatalogInputError, readCatalogCsv, typeColumn, type BadRow, type PositionTable, type ReadOptions } from './csv.js';
-import { readParquetTable } from './parquet.js';
-import { TextColumn } from './text.js';
+import type { ArrowCatalog } from './arrow-catalog.js';
+import { readCatalogCsv, type PositionTable, type ReadOptions } from './csv.js';
+import { cannotOpen } from './csv-errors.js';
 
 export type FileFormat = 'csv' | 'parquet' | 'arrow';
 
@@ -18,7 +16,7 @@ export async function sniffFormat(file: string): Promise<FileFormat> {
   try {
     fh = await open(file, 'r');
   } catch (err) {
-    throw new CatalogInputError(file, [], `${file}: cannot open: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw cannotOpen(file, err);
   }
   try {
     const b = Buffer.alloc(6);
@@ -33,58 +31,22 @@ export async function sniffFormat(file: string): Promise<FileFormat> {
 
 export interface Positions extends PositionTable {
   format: FileFormat;
+  /** The id of row i as text, exactly as read (for a built catalog, read from the file for that row only). */
+  id(i: number): string;
   /** The built index, when the file is a skyjoin catalog (rows are in its key order). */
   index?: SkyIndex;
   catalog?: ArrowCatalog;
 }
 
-/** Reads positions (and kept columns) from any supported file, with the same checks for all. */
+/**
+ * Reads positions (and kept columns) from any supported file, with the same
+ * checks for all. A built catalog is opened, not read: its footer and schema
+ * only; ids, positions and the index come from the mapped file when used.
+ */
 export async function loadPositions(file: string, opts: ReadOptions = {}): Promise<Positions> {
   const format = await sniffFormat(file);
-  if (format === 'csv') return { format, ...(await readCatalogCsv(file, opts)) };
-  if (format === 'parquet') return { format, ...(await readParquetTable(file, opts)) };
-  const probe = A.tableFromIPC(readFileSync(file)).schema.metadata.get(CATALOG_META_KEY);
-  if (probe) {
-    const catalog = ArrowCatalog.open(file);
-    const keep = opts.keep ?? [];
-    for (const k of keep) if (!catalog.columnNames().includes(k)) throw new CatalogInputError(file, [], `${file}: catalog has no column '${k}' (columns: ${catalog.columnNames().join(', ')})`);
-    const extra = { length: catalog.length, columns: keep.map((name) => {
-      const v = catalog.column(name)!;
-      return typeColumn(name, Array.from({ length: catalog.length }, (_, i) => { const x = v.get(i); return x === null ? '' : String(x); }));
-    }) };
-    return { format, ids: catalog.ids(), ra: catalog.ra, dec: catalog.dec, extra, rows: catalog.length, bad: [], index: catalog.index, catalog };
-  }
-  return readArrowPositions(file, opts);
-}
-
-function readArrowPositions(file: string, opts: ReadOptions): Positions {
-  const idCol = opts.idCol ?? 'id', raCol = opts.raCol ?? 'ra', decCol = opts.decCol ?? 'dec';
-  const cols = arrowColumns(A.tableFromIPC(readFileSync(file)));
-  const get = (name: string, what: string) => {
-    const c = cols.find((x) => x.name === name);
-    if (!c) throw new CatalogInputError(file, [], `${file}: missing ${what} column '${name}' (columns: ${cols.map((x) => x.name).join(', ')})`);
-    return c;
-  };
-  const id = get(idCol, 'id'), ra = get(raCol, 'ra'), dec = get(decCol, 'dec');
-  const keep = (opts.keep ?? []).map((k) => get(k, 'kept'));
-  const n = id.values.length;
-  const bad: BadRow[] = [];
-  const rows: number[] = [];
-  const ids: string[] = [], raOut: number[] = [], decOut: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const at = (column: string, value: unknown, reason: string) => bad.push({ file, line: i + 2, column, value: String(value), reason });
-    const idv = id.valid && !id.valid[i] ? '' : String((id.values as ArrayLike<unknown>)[i]);
-    const r = ra.valid && !ra.valid[i] ? NaN : Number((ra.values as ArrayLike<number>)[i]);
-    const d = dec.valid && !dec.valid[i] ? NaN : Number((dec.values as ArrayLike<number>)[i]);
-    if (idv.trim() === '') { at(idCol, idv, 'missing id'); continue; }
-    if (!Number.isFinite(r)) { at(raCol, r, `ra must be a finite number of degrees, got ${r}`); continue; }
-    if (!(d >= -90 && d <= 90)) { at(decCol, d, `dec must be in [-90, 90], got ${d}`); continue; }
-    ids.push(idv);
-    raOut.push(((r % 360) + 360) % 360);
-    decOut.push(d);
-    rows.push(i);
-  }
-  if (bad.length > 0 && (opts.onBad ?? 'fail') === 'fail') throw new CatalogInputError(file, bad.slice(0, opts.maxErrors ?? 20));
-  const extra = { length: rows.length, columns: keep.map((c) => typeColumn(c.name, rows.map((i) => (c.valid && !c.valid[i] ? '' : String((c.values as ArrayLike<unknown>)[i]))))) };
-  return { format: 'arrow', ids: TextColumn.fromStrings(ids), ra: Float64Array.from(raOut), dec: Float64Array.from(decOut), extra, rows: ids.length, bad };
+  if (format === 'arrow') return (await import('./arrow-positions.js')).openArrowPositions(file, opts);
+  const table = format === 'csv' ? await readCatalogCsv(file, opts) : await (await import('./parquet.js')).readParquetTable(file, opts);
+  const ids = table.ids;
+  return { format, ...table, id: (i) => ids.get(i) };
 }

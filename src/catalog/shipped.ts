@@ -5,6 +5,8 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ArrowCatalog } from './arrow-catalog.js';
+import { OutputError, writeAtomically } from './atomic-file.js';
+import { fsReason } from './fs-errors.js';
 import { buildCatalogFile } from './build.js';
 
 export interface CatalogDefinition {
@@ -46,7 +48,11 @@ export interface BuiltCatalog {
  */
 export async function ensureShippedCatalogs(outDir: string, log: (msg: string) => void = () => {}): Promise<BuiltCatalog[]> {
   const dir = shippedCatalogDir();
-  mkdirSync(outDir, { recursive: true });
+  try {
+    mkdirSync(outDir, { recursive: true });
+  } catch (err) {
+    throw new OutputError(outDir, fsReason(err));
+  }
   const out: BuiltCatalog[] = [];
   for (const def of shippedDefinitions(dir)) {
     const src = path.join(dir, def.file);
@@ -62,11 +68,13 @@ export async function ensureShippedCatalogs(outDir: string, log: (msg: string) =
     }
     if (!fresh) {
       const t = performance.now();
-      await buildCatalogFile({
-        input: src, output: dst, name: def.name, idCol: def.idColumn ?? 'id', keep: def.keep,
+      // Under a temporary name, renamed when complete: a service and a stream
+      // starting at once never open a half-written catalog.
+      await writeAtomically(dst, (tmp) => buildCatalogFile({
+        input: src, output: tmp, name: def.name, idCol: def.idColumn ?? 'id', keep: def.keep,
         scheme: 'zones', defaultRadiusArcsec: def.defaultRadiusArcsec,
         extraInfo: { stamp, title: def.title, kind: def.kind, licence: def.licence, ellipse: def.ellipse },
-      });
+      }));
       log(`built catalog ${def.name} (${def.file}) in ${(performance.now() - t).toFixed(0)} ms`);
     }
     out.push({ definition: def, path: dst, built: !fresh });

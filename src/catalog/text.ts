@@ -3,6 +3,7 @@
 // goes into an Arrow file, or comes out of a mapped one, without conversion.
 
 const decoder = new TextDecoder();
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (this: Uint8Array, s: number, e: number) => string }).latin1Slice;
 const encoder = new TextEncoder();
 
 // A process can hold two copies of this class: skyjoin's ESM build and its
@@ -27,7 +28,12 @@ export class TextColumn {
   }
 
   get(i: number): string {
-    return decoder.decode(this.data.subarray(this.offsets[i], this.offsets[i + 1]));
+    const s = this.offsets[i], e = this.offsets[i + 1], d = this.data;
+    // ASCII (most ids) is its own Latin-1: Buffer's latin1Slice makes the
+    // string several times quicker than a TextDecoder call per value.
+    let ascii = true;
+    for (let k = s; k < e; k++) if (d[k] > 127) { ascii = false; break; }
+    return ascii ? latin1Slice.call(d, s, e) : decoder.decode(d.subarray(s, e));
   }
 
   toArray(): string[] {

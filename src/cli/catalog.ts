@@ -1,30 +1,48 @@
 // skyjoin catalog build | build-shipped | info | export
+// Arrow and Parquet are loaded by the subcommand that needs them, so that
+// --help and usage mistakes answer at once.
 
 import path from 'node:path';
-import { ArrowCatalog } from '../catalog/arrow-catalog.js';
-import { buildCatalogFile } from '../catalog/build.js';
-import { writeParquetTable } from '../catalog/parquet.js';
-import { ensureShippedCatalogs } from '../catalog/shipped.js';
+import type { ArrowCatalog } from '../catalog/arrow-catalog.js';
 import type { Column } from '../catalog/table.js';
 import { SCHEME_KINDS, type SchemeRequest } from '../match/scheme.js';
-import { choiceFlag, numberFlag, optionalString, parse, requireString } from './args.js';
+import { AtomicFile, OutputError, isWriteError } from '../catalog/atomic-file.js';
+import { fsReason } from '../catalog/fs-errors.js';
+import { choiceFlag, helpHint, numberFlag, optionalString, parse, requireString } from './args.js';
 import { defaultDataDir } from './data-dir.js';
-import { UsageError } from './errors.js';
+import { HelpRequest, UsageError } from './errors.js';
 import { Progress } from './progress.js';
 
-const BUILD_USAGE = `usage: skyjoin catalog build --in FILE --out NAME.arrow [--scheme zones|rowcol|htm|healpix]
-       [--level N] [--zone-height-deg H] [--col-width-deg W] [--id-col id --ra-col ra --dec-col dec]
-       [--keep col1,col2,...] [--skip-bad] [--rejects FILE] [--name NAME] [--radius-arcsec R]
-FILE: CSV, CSV.gz, Parquet or Arrow. --level: the HTM depth or HEALPix order (zones and
-rowcol take --zone-height-deg / --col-width-deg); without them the planner chooses for the
-catalog's density and --radius-arcsec (default 2). Bad rows fail the build, listing the first
-20; --skip-bad writes them to --rejects (default NAME.rejects.csv) and goes on.`;
+const BUILD_USAGE = `usage: skyjoin catalog build --in FILE --out NAME.arrow [options]
+  --in FILE               CSV, CSV.gz, Parquet or Arrow, with a header holding id, ra, dec (degrees)
+  --out NAME.arrow        the catalog file (written under a temporary name, renamed when complete)
+  --scheme S              zones (default), rowcol, htm or healpix
+  --level N               htm: the depth (0-24); healpix: the order (0-24)
+  --zone-height-deg H     zones and rowcol: the zone height
+  --col-width-deg W       rowcol: the column width
+                          (without --level / --zone-height-deg the planner chooses for the catalog's
+                          density and --radius-arcsec)
+  --radius-arcsec R       the radius queries will mostly use; also the service's default (default 2)
+  --id-col C --ra-col C --dec-col C   the columns holding id, ra, dec (default id, ra, dec)
+  --keep c1,c2,...        other columns to keep in the catalog, typed from their values
+  --name NAME             the catalog's name (default: the --out file name without .arrow)
+  --skip-bad              write bad rows to --rejects and go on (default: fail, listing the first 20)
+  --rejects FILE          where --skip-bad writes bad rows (default NAME.rejects.csv beside --out)`;
 
 const USAGE = `usage: skyjoin catalog <build|build-shipped|info|export> ...
   build          build a memory-mapped Arrow catalog from CSV, CSV.gz, Parquet or Arrow
   build-shipped  build the catalogs shipped in catalogs/ into DATA/catalogs
   info           print a built catalog's description (JSON)
-  export         write a built catalog as Parquet`;
+  export         write a built catalog as Parquet
+Run 'skyjoin catalog <subcommand> --help' for its options.`;
+
+const SHIPPED_USAGE = `usage: skyjoin catalog build-shipped [--data DIR]
+Builds the catalogs shipped in catalogs/ into DIR/catalogs (DIR: --data, else $SKYJOIN_DATA or
+~/.local/share/skyjoin); a catalog already built from the same source is left as it is.`;
+const INFO_USAGE = `usage: skyjoin catalog info FILE.arrow
+Prints the description of a built catalog (rows, scheme, columns, coverage...) as JSON.`;
+const EXPORT_USAGE = `usage: skyjoin catalog export --in FILE.arrow --out FILE.parquet
+Writes a built catalog (id, ra, dec and its kept columns) as Parquet (Snappy).`;
 
 export async function catalogCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -33,11 +51,12 @@ export async function catalogCommand(argv: string[]): Promise<number> {
     case 'build-shipped': return buildShipped(rest);
     case 'info': return info(rest);
     case 'export': return exportParquet(rest);
-    case undefined: case '--help': case '-h':
-      process.stdout.write(`${USAGE}\n`);
-      return sub ? 0 : 2;
+    case '--help': case '-h': case 'help':
+      throw new HelpRequest(USAGE);
+    case undefined:
+      throw new UsageError(`which one: build, build-shipped, info or export? (see 'skyjoin catalog --help')`);
     default:
-      throw new UsageError(`unknown catalog subcommand '${sub}'\n${USAGE}`);
+      throw new UsageError(`unknown catalog subcommand '${sub}' (see 'skyjoin catalog --help')`);
   }
 }
 
@@ -47,9 +66,8 @@ async function build(argv: string[]): Promise<number> {
     'zone-height-deg': { type: 'string' }, 'col-width-deg': { type: 'string' },
     'id-col': { type: 'string' }, 'ra-col': { type: 'string' }, 'dec-col': { type: 'string' },
     keep: { type: 'string' }, 'skip-bad': { type: 'boolean' }, rejects: { type: 'string' }, name: { type: 'string' },
-    'radius-arcsec': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    'radius-arcsec': { type: 'string' },
   }, BUILD_USAGE);
-  if (values.help) { process.stdout.write(`${BUILD_USAGE}\n`); return 0; }
   const input = requireString(values, 'in', BUILD_USAGE);
   const output = requireString(values, 'out', BUILD_USAGE);
   const kind = choiceFlag(values, 'scheme', SCHEME_KINDS, 'zones');
@@ -67,14 +85,30 @@ async function build(argv: string[]): Promise<number> {
   }
   const name = optionalString(values, 'name') ?? path.basename(output).replace(/\.arrow$/i, '');
   const keep = optionalString(values, 'keep')?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
+  if (values.rejects !== undefined && !values['skip-bad']) throw new UsageError('--rejects goes with --skip-bad');
   const rejects = values['skip-bad'] ? (optionalString(values, 'rejects') ?? output.replace(/\.arrow$/i, '') + '.rejects.csv') : undefined;
-  const progress = new Progress(`catalog build ${path.basename(input)}`);
-  const r = await buildCatalogFile({
-    input, output, name, scheme, keep, rejects, defaultRadiusArcsec: radius,
-    idCol: optionalString(values, 'id-col'), raCol: optionalString(values, 'ra-col'), decCol: optionalString(values, 'dec-col'),
-    onProgress: (rows, bytes) => progress.update(rows, bytes),
-  });
-  progress.done();
+  // Both outputs are checked (and their temporary files made) before the input is read.
+  const outFile = AtomicFile.create(output);
+  let rejectsFile: AtomicFile | undefined;
+  let r;
+  try {
+    rejectsFile = rejects ? AtomicFile.create(rejects) : undefined;
+    const progress = new Progress(`catalog build ${path.basename(input)}`);
+    const { buildCatalogFile } = await import('../catalog/build.js');
+    r = await buildCatalogFile({
+      input, output: outFile.tempPath, name, scheme, keep, rejects: rejectsFile?.tempPath, defaultRadiusArcsec: radius,
+      idCol: optionalString(values, 'id-col'), raCol: optionalString(values, 'ra-col'), decCol: optionalString(values, 'dec-col'),
+      onProgress: (rows, bytes) => progress.update(rows, bytes),
+    });
+    progress.done();
+    outFile.commit();
+    rejectsFile?.commit();
+  } catch (err) {
+    throw asOutputError(err, [outFile, rejectsFile]);
+  } finally {
+    outFile.discard();
+    rejectsFile?.discard();
+  }
   const total = (r.readMs + r.buildMs) / 1000;
   process.stdout.write(`${output}: ${r.rows} rows, scheme ${JSON.stringify(r.info.scheme)}, ` +
     `read ${(r.readMs / 1000).toFixed(2)} s + index and write ${(r.buildMs / 1000).toFixed(2)} s ` +
@@ -84,27 +118,49 @@ async function build(argv: string[]): Promise<number> {
 }
 
 async function buildShipped(argv: string[]): Promise<number> {
-  const usage = 'usage: skyjoin catalog build-shipped [--data DIR]';
-  const { values } = parse(argv, { data: { type: 'string' } }, usage);
+  const { values } = parse(argv, { data: { type: 'string' } }, SHIPPED_USAGE);
   const dir = path.join(optionalString(values, 'data') ?? defaultDataDir(), 'catalogs');
+  const { ensureShippedCatalogs } = await import('../catalog/shipped.js');
   const built = await ensureShippedCatalogs(dir, (m) => process.stderr.write(`${m}\n`));
   for (const b of built) process.stdout.write(`${b.definition.name}\t${b.path}\t${b.built ? 'built' : 'up to date'}\n`);
   return 0;
 }
 
 async function info(argv: string[]): Promise<number> {
-  const usage = 'usage: skyjoin catalog info FILE.arrow';
-  const { positionals } = parse(argv, {}, usage, true);
-  if (positionals.length !== 1) throw new UsageError(usage);
+  const { positionals } = parse(argv, {}, INFO_USAGE, true);
+  if (positionals.length !== 1) throw new UsageError(`give one FILE.arrow, got ${positionals.length}${helpHint(INFO_USAGE)}`);
+  const { ArrowCatalog } = await import('../catalog/arrow-catalog.js');
   process.stdout.write(`${JSON.stringify(ArrowCatalog.open(positionals[0]).info, null, 2)}\n`);
   return 0;
 }
 
 async function exportParquet(argv: string[]): Promise<number> {
-  const usage = 'usage: skyjoin catalog export --in FILE.arrow --out FILE.parquet';
-  const { values } = parse(argv, { in: { type: 'string' }, out: { type: 'string' } }, usage);
-  const cat = ArrowCatalog.open(requireString(values, 'in', usage));
-  const out = requireString(values, 'out', usage);
+  const { values } = parse(argv, { in: { type: 'string' }, out: { type: 'string' } }, EXPORT_USAGE);
+  const input = requireString(values, 'in', EXPORT_USAGE);
+  const out = requireString(values, 'out', EXPORT_USAGE);
+  const outFile = AtomicFile.create(out);
+  try {
+    const [{ ArrowCatalog }, { writeParquetTable }] = await Promise.all([import('../catalog/arrow-catalog.js'), import('../catalog/parquet.js')]);
+    const cat = ArrowCatalog.open(input);
+    writeParquetTable(outFile.tempPath, catalogTable(cat), { 'skyjoin.catalog': JSON.stringify(cat.info) });
+    process.stdout.write(`${out}: ${cat.length} rows, ${cat.info.columns.length + 3} columns\n`);
+    outFile.commit();
+  } catch (err) {
+    throw asOutputError(err, [outFile]);
+  } finally {
+    outFile.discard();
+  }
+  return 0;
+}
+
+/** A system error on one of our temporary files, as an OutputError naming the final path. */
+function asOutputError(err: unknown, files: Array<AtomicFile | undefined>): unknown {
+  for (const f of files) if (f && isWriteError(err, f.tempPath)) return new OutputError(f.path, fsReason(err));
+  return err;
+}
+
+/** A catalog's id, ra, dec and kept columns as a table (int64 exact, nulls kept). */
+function catalogTable(cat: ArrowCatalog): { length: number; columns: Column[] } {
   const columns: Column[] = [
     { name: 'id', type: 'utf8', values: cat.ids().toArray() },
     { name: 'ra', type: 'float64', values: cat.ra },
@@ -122,7 +178,5 @@ async function exportParquet(argv: string[]): Promise<number> {
     else values = Float64Array.from({ length: n }, (_, i) => Number(v.get(i) ?? NaN));
     columns.push({ name: c.name, type: c.type, values, valid });
   }
-  writeParquetTable(out, { length: cat.length, columns }, { 'skyjoin.catalog': JSON.stringify(cat.info) });
-  process.stdout.write(`${out}: ${cat.length} rows, ${columns.length} columns\n`);
-  return 0;
+  return { length: cat.length, columns };
 }

@@ -19,9 +19,7 @@ export async function coverCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     scheme: { type: 'string' }, level: { type: 'string' }, ra: { type: 'string' }, dec: { type: 'string' },
     'radius-arcsec': { type: 'string' }, mode: { type: 'string' }, 'max-ranges': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
   }, USAGE);
-  if (values.help) { process.stdout.write(`${USAGE}\n`); return 0; }
   requireString(values, 'scheme', USAGE);
   const scheme = choiceFlag(values, 'scheme', PIXEL_SCHEMES, 'htm');
   const level = numberFlag(values, 'level', { min: 0, max: levelMax(scheme), integer: true, required: true }, USAGE);
@@ -51,7 +49,7 @@ export async function coverCommand(argv: string[]): Promise<number> {
     }
   }
   const sink = new TextSink();
-  for (const l of lines) await sink.write(`${l}\n`);
+  for (const l of lines) if (sink.write(`${l}\n`)) await sink.drain();
   await sink.close();
   return 0;
 }

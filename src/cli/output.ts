@@ -1,40 +1,99 @@
-// Buffered text output to a file or stdout, written in large chunks.
+// Where a command writes its text: a file given by --out, written under a
+// temporary name and renamed into place when complete (catalog/atomic-file.ts),
+// or stdout. Text is gathered into 64 KiB chunks; file writes are synchronous
+// (an error is an exception at the write, never a lost 'error' event), stdout
+// honours back-pressure. A reader that closes stdout early (`| head`) ends the
+// process quietly (main.ts).
 
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { once } from 'node:events';
+import { AtomicFile, OutputError, isWriteError } from '../catalog/atomic-file.js';
+import { fsReason } from '../catalog/fs-errors.js';
+
+const CHUNK = 1 << 16;
 
 export class TextSink {
   private parts: string[] = [];
   private size = 0;
-  private readonly stream: WriteStream | NodeJS.WriteStream;
+  private readonly file: AtomicFile | null;
+  private fd = -1;
 
+  /**
+   * `path` undefined or '-': stdout. Otherwise the output file is checked and
+   * its temporary twin created now, so a bad --out fails before any work.
+   */
   constructor(path?: string) {
-    this.stream = path && path !== '-' ? createWriteStream(path) : process.stdout;
+    this.file = path && path !== '-' ? AtomicFile.create(path) : null;
+    if (this.file) {
+      try {
+        this.fd = openSync(this.file.tempPath, 'w');
+      } catch (err) {
+        this.file.discard();
+        throw new OutputError(this.file.path, fsReason(err));
+      }
+    }
   }
 
-  async write(text: string): Promise<void> {
+  /**
+   * Appends text. Returns true when stdout is full: the caller then awaits
+   * drain() before writing more (files never ask for that).
+   */
+  write(text: string): boolean {
     this.parts.push(text);
     this.size += text.length;
-    if (this.size >= 1 << 16) await this.flush();
+    return this.size >= CHUNK ? this.flush() : false;
   }
 
-  async flush(): Promise<void> {
-    if (this.parts.length === 0) return;
+  /** Resolves once stdout has taken what it holds. */
+  async drain(): Promise<void> {
+    if (process.stdout.writableNeedDrain) await once(process.stdout, 'drain');
+  }
+
+  private flush(): boolean {
+    if (this.parts.length === 0) return false;
     const chunk = this.parts.join('');
     this.parts = [];
     this.size = 0;
-    if (!this.stream.write(chunk)) await once(this.stream, 'drain');
+    if (!this.file) return !process.stdout.write(chunk);
+    const bytes = Buffer.from(chunk, 'utf8');
+    try {
+      let off = 0;
+      while (off < bytes.length) off += writeSync(this.fd, bytes, off, bytes.length - off);
+    } catch (err) {
+      this.discard();
+      // A pipe given as --out (/dev/stdout | head) that closed early: as for stdout, the run ends quietly (main.ts).
+      if ((err as NodeJS.ErrnoException).code === 'EPIPE') throw err;
+      throw isWriteError(err, this.file.tempPath) ? new OutputError(this.file.path, fsReason(err)) : err;
+    }
+    return false;
   }
 
+  /** Writes what is left; a file is then closed and renamed to its final name. */
   async close(): Promise<void> {
-    await this.flush();
-    if (this.stream !== process.stdout) {
-      const s = this.stream as WriteStream;
-      await new Promise<void>((resolve, reject) => {
-        s.once('error', reject);
-        s.end(resolve);
-      });
+    this.flush();
+    if (!this.file) {
+      await this.drain();
+      return;
     }
+    try {
+      closeSync(this.fd);
+    } catch (err) {
+      this.fd = -1;
+      this.discard();
+      throw new OutputError(this.file.path, fsReason(err));
+    }
+    this.fd = -1;
+    this.file.commit();
+  }
+
+  /** Drops the output: the temporary file is removed, the final name untouched. */
+  discard(): void {
+    if (!this.file) return;
+    if (this.fd >= 0) {
+      try { closeSync(this.fd); } catch { /* closing a file we drop */ }
+      this.fd = -1;
+    }
+    this.file.discard();
   }
 }
 

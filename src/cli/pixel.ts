@@ -31,21 +31,24 @@ export async function pixelCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     scheme: { type: 'string' }, level: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' },
     'id-col': { type: 'string' }, 'ra-col': { type: 'string' }, 'dec-col': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
   }, USAGE);
-  if (values.help) { process.stdout.write(`${USAGE}\n`); return 0; }
   requireString(values, 'scheme', USAGE);
   const scheme = choiceFlag(values, 'scheme', PIXEL_SCHEMES, 'healpix-nested');
   const level = numberFlag(values, 'level', { min: 0, max: levelMax(scheme), integer: true, required: true }, USAGE);
   const file = requireString(values, 'in', USAGE);
-  const rows = await loadPositions(file, {
-    idCol: optionalString(values, 'id-col'), raCol: optionalString(values, 'ra-col'), decCol: optionalString(values, 'dec-col'),
-  });
   const sink = new TextSink(optionalString(values, 'out'));
-  await sink.write('id,pixel\n');
-  for (let i = 0; i < rows.rows; i++) {
-    await sink.write(`${csvField(rows.ids.get(i))},${pixelOf(scheme, level, rows.ra[i], rows.dec[i])}\n`);
+  try {
+    const rows = await loadPositions(file, {
+      idCol: optionalString(values, 'id-col'), raCol: optionalString(values, 'ra-col'), decCol: optionalString(values, 'dec-col'),
+    });
+    sink.write('id,pixel\n');
+    for (let i = 0; i < rows.rows; i++) {
+      if (sink.write(`${csvField(rows.id(i))},${pixelOf(scheme, level, rows.ra[i], rows.dec[i])}\n`)) await sink.drain();
+    }
+    await sink.close();
+  } catch (err) {
+    sink.discard();
+    throw err;
   }
-  await sink.close();
   return 0;
 }

@@ -2,11 +2,10 @@
 
 import { DEFAULT_SPACING_ARCSEC } from '../stream/replay/multiply.js';
 import { DEFAULT_REGION_ORDER } from '../stream/replay/partition.js';
-import { ReplayError, replayAlerts } from '../stream/replay/producer.js';
 import { gridSide } from '../stream/replay/rotation.js';
 import { choiceFlag, numberFlag, optionalString, parse, requireString } from './args.js';
 import { CliError, UsageError } from './errors.js';
-import { parseKafkaUrl } from './stream.js';
+import { parseKafkaUrl } from './kafka-url.js';
 
 const USAGE = `usage: skyjoin replay --from PATH --to kafka://HOST:PORT/TOPIC [options]
 Replays real alert files (a folder of .avro files, searched recursively, or one file) to Kafka,
@@ -51,6 +50,8 @@ export async function replayCommand(argv: string[]): Promise<number> {
   }
   const partitions = numberFlag(values, 'partitions', { min: 1, max: 100_000, integer: true }, USAGE);
   const limit = numberFlag(values, 'limit', { min: 1, integer: true }, USAGE);
+  // kafkajs and the decoders are loaded once the flags are known to be good.
+  const { ReplayError, replayAlerts } = await import('../stream/replay/producer.js');
   const ac = new AbortController();
   const stop = () => ac.abort();
   process.once('SIGINT', stop);

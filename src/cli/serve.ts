@@ -1,8 +1,7 @@
 // skyjoin serve [--port 8080] [--host 127.0.0.1] [--catalogs DIR_OR_CONFIG] [--data DIR] [--config FILE]
 
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../catalog/set.js';
-import { buildApp } from '../service/app.js';
+import { fsReason } from '../catalog/fs-errors.js';
 import type { ServiceConfig, ServiceOptions } from '../service/options.js';
 import { numberFlag, optionalString, parse } from './args.js';
 import { defaultDataDir } from './data-dir.js';
@@ -23,18 +22,23 @@ function isLoopback(host: string): boolean {
 export async function serveCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     port: { type: 'string' }, host: { type: 'string' }, catalogs: { type: 'string' }, data: { type: 'string' },
-    config: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    config: { type: 'string' },
   }, USAGE);
-  if (values.help) { process.stdout.write(`${USAGE}\n`); return 0; }
   const port = numberFlag(values, 'port', { min: 0, max: 65535, integer: true, def: 8080 }, USAGE);
   const host = optionalString(values, 'host') ?? '127.0.0.1';
   let fileOpts: Partial<ServiceOptions> = {};
   const cfg = optionalString(values, 'config');
   if (cfg) {
+    let text: string;
     try {
-      fileOpts = JSON.parse(readFileSync(cfg, 'utf8'));
+      text = readFileSync(cfg, 'utf8');
     } catch (err) {
-      throw new CliError(`--config ${cfg}: ${(err as Error).message}`);
+      throw new CliError(`--config ${cfg}: cannot read: ${fsReason(err)}`);
+    }
+    try {
+      fileOpts = JSON.parse(text);
+    } catch (err) {
+      throw new CliError(`--config ${cfg}: not valid JSON: ${(err as Error).message}`);
     }
   }
   const options: ServiceOptions = {
@@ -43,11 +47,12 @@ export async function serveCommand(argv: string[]): Promise<number> {
     catalogs: optionalString(values, 'catalogs') ?? fileOpts.catalogs,
     logger: fileOpts.logger ?? { level: process.env.SKYJOIN_LOG_LEVEL ?? 'info' },
   };
+  const { buildApp } = await import('../service/app.js');
   let app;
   try {
     app = await buildApp(options);
   } catch (err) {
-    if (err instanceof ConfigError) throw new CliError(`bad configuration: ${err.message}`);
+    if ((err as Error).name === 'ConfigError') throw new CliError(`bad configuration: ${(err as Error).message}`);
     throw err;
   }
   let closing = false;
@@ -58,9 +63,17 @@ export async function serveCommand(argv: string[]): Promise<number> {
     await app.close();
     process.exit(0);
   };
+  try {
+    await app.listen({ port, host });
+  } catch (err) {
+    await app.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new CliError(`cannot listen on ${host}:${port}: the address is already in use (another server? pick another --port)`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EACCES') throw new CliError(`cannot listen on ${host}:${port}: ${fsReason(err)}`);
+    throw err;
+  }
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
-  await app.listen({ port, host });
   const { access } = (app as unknown as { skyjoin: { config: ServiceConfig } }).skyjoin.config;
   if (!isLoopback(host) && (access.reads === 'open' || access.uploads === 'open')) {
     app.log.warn({ host, access }, `anyone who can reach ${host}:${port} may read${access.uploads === 'open' ? ' and upload' : ''} without an API key; close it with {"access": {"reads": "key", "uploads": "key"}} in --config`);

@@ -3,6 +3,7 @@
 // skyjoin stream --from file:PATH [--to dir:OUT | kafka://HOST:PORT] [--avro]
 // skyjoin stream status --data DIR [--instance TAG] --json
 
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { AvroFileOutputs, AvroKafkaEncoding } from '../stream/sinks/avro-out.js';
 import { DirSink } from '../stream/sinks/dir.js';
@@ -12,7 +13,8 @@ import { runStream, type StreamRunOptions } from '../stream/run.js';
 import { COUNTERS, StreamStore } from '../stream/store.js';
 import { numberFlag, optionalString, parse, requireString } from './args.js';
 import { defaultDataDir } from './data-dir.js';
-import { UsageError } from './errors.js';
+import { CliError, UsageError } from './errors.js';
+import { parseKafkaUrl } from './kafka-url.js';
 
 const USAGE = `usage: skyjoin stream --from kafka://HOST:PORT/TOPIC[,TOPIC...] --group NAME [options]
        skyjoin stream --from kafka://HOST:PORT --topic-pattern 'ztf_{date}_programid1' --night auto --group NAME [options]
@@ -44,15 +46,7 @@ night conductor (with --topic-pattern):
   --night-idle SECONDS    ... once idle this long (default 900); then drain, commit, report, exit
   --max-wait SECONDS      give up waiting for the topic after this long (default: until the night's end)`;
 
-export function parseKafkaUrl(url: string, needTopics: boolean): { brokers: string[]; topics: string[] } {
-  const m = /^kafka:\/\/([^/]+)(?:\/(.*))?$/.exec(url);
-  if (!m) throw new UsageError(`expected kafka://HOST:PORT[,HOST:PORT]/TOPIC[,TOPIC], got '${url}'`);
-  const brokers = m[1].split(',').filter(Boolean);
-  const topics = (m[2] ?? '').split(',').filter(Boolean);
-  if (needTopics && topics.length === 0) throw new UsageError(`no topic in '${url}': kafka://HOST:PORT/TOPIC`);
-  for (const b of brokers) if (!/^[^:]+:\d+$/.test(b)) throw new UsageError(`broker must be HOST:PORT, got '${b}'`);
-  return { brokers, topics };
-}
+export { parseKafkaUrl };
 
 async function sinkFor(to: string | undefined, defaultDir: string, brokers: string[] | null, instance: string | undefined, avro: boolean, registryUrl: string | undefined): Promise<OutputSink> {
   const dir = (d: string) => new DirSink(d, instance, avro ? new AvroFileOutputs(d, { instance }) : undefined);
@@ -84,6 +78,7 @@ export async function streamCommand(argv: string[]): Promise<number> {
   const pattern = optionalString(values, 'topic-pattern');
   const kafka = from.startsWith('kafka://') ? parseKafkaUrl(from, !pattern) : null;
   if (!kafka && !from.startsWith('file:')) throw new UsageError(`--from must be kafka://HOST:PORT/TOPIC or file:PATH, got '${from}'`);
+  if (!kafka && !existsSync(from.slice(5))) throw new CliError(`--from ${from}: no such file or folder`);
   if (pattern && !kafka) throw new UsageError('--topic-pattern needs --from kafka://HOST:PORT');
   if (pattern && kafka!.topics.length) throw new UsageError(`--topic-pattern names the topic: give --from kafka://HOST:PORT without topics, got '${from}'`);
   const metricsPort = values['metrics-port'] === undefined ? undefined : numberFlag(values, 'metrics-port', { min: 0, max: 65535, integer: true }, USAGE);

@@ -2,10 +2,15 @@
 //   [--scheme zones|rowcol|htm|healpix] [--mode all|best] [--out FILE]
 //   [--id-col id --ra-col ra --dec-col dec]
 // Writes CSV `source_id,catalog_id,sep_arcsec`, one line per pair, sorted by
-// source_id then sep_arcsec; ids exactly as read.
+// source_id then sep_arcsec; ids exactly as read. A built .arrow catalog is
+// queried through its own index (mapped, not read); --scheme naming another
+// scheme is noted on stderr, not obeyed: every scheme gives the same pairs.
 
-import { loadPositions } from '../catalog/positions.js';
-import { SCHEME_KINDS } from '../match/scheme.js';
+import { stat } from 'node:fs/promises';
+import { readPlan } from '../catalog/csv-blocks.js';
+import { crossmatchCsvFile, type FileMatches } from '../catalog/csv-match.js';
+import { loadPositions, sniffFormat, type Positions } from '../catalog/positions.js';
+import { SCHEME_KINDS, schemeLabel, type SchemeKind } from '../match/scheme.js';
 import { SkyIndex } from '../match/sky-index.js';
 import type { Matches } from '../match/matches.js';
 import type { TextColumn } from '../catalog/text.js';
@@ -16,8 +21,10 @@ import { TextSink, csvField } from './output.js';
 const USAGE = `usage: skyjoin xmatch --catalog FILE --sources FILE --radius-arcsec R
        [--scheme zones|rowcol|htm|healpix] [--mode all|best] [--out FILE]
        [--id-col id] [--ra-col ra] [--dec-col dec]
-FILE: CSV or CSV.gz with a header holding id,ra,dec (degrees), Parquet, or a
-catalog built by 'skyjoin catalog build' (.arrow).`;
+FILE: CSV or CSV.gz with a header holding id,ra,dec (degrees), Parquet, Arrow, or a
+catalog built by 'skyjoin catalog build' (.arrow: its own index is used).
+--scheme: the index built over a CSV/Parquet catalog (default zones); all give the same pairs.
+--mode best: only the nearest catalog row of each source.`;
 
 export async function xmatchCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
@@ -30,12 +37,7 @@ export async function xmatchCommand(argv: string[]): Promise<number> {
     'id-col': { type: 'string' },
     'ra-col': { type: 'string' },
     'dec-col': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
   }, USAGE);
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
   const catalogPath = requireString(values, 'catalog', USAGE);
   const sourcesPath = requireString(values, 'sources', USAGE);
   const radius = numberFlag(values, 'radius-arcsec', { min: 0, required: true }, USAGE);
@@ -46,28 +48,72 @@ export async function xmatchCommand(argv: string[]): Promise<number> {
     raCol: optionalString(values, 'ra-col') ?? 'ra',
     decCol: optionalString(values, 'dec-col') ?? 'dec',
   };
-  const [catalog, sources] = await Promise.all([loadPositions(catalogPath, cols), loadPositions(sourcesPath, cols)]);
-  const index = catalog.index?.scheme.kind === scheme
-    ? catalog.index
-    : SkyIndex.build(catalog.ra, catalog.dec, scheme, { radiusArcsec: radius, rowIds: true });
-  const matches = index.crossmatch(sources.ra, sources.dec, { radiusArcsec: radius, mode });
-  await writePairs(optionalString(values, 'out'), sources.ids, catalog.ids, matches);
+  // The output is checked (and its temporary file made) before any reading.
+  const sink = new TextSink(optionalString(values, 'out'));
+  try {
+    const streamed = await streamCatalog(catalogPath, sourcesPath, cols, scheme, radius, mode);
+    if (streamed) {
+      await writePairs(sink, streamed.sources.ids, streamed.fileId, streamed.matches);
+      return 0;
+    }
+    const [catalog, sources] = await Promise.all([loadPositions(catalogPath, cols), loadPositions(sourcesPath, cols)]);
+    let index: SkyIndex;
+    if (catalog.catalog) {
+      const built = catalog.catalog.info.scheme;
+      if (values.scheme !== undefined && built.kind !== scheme) {
+        process.stderr.write(`skyjoin xmatch: note: ${catalogPath} is indexed with ${schemeLabel(built)}; using that index, not --scheme ${scheme} (every scheme gives the same pairs; rebuild the catalog to change it)\n`);
+      }
+      index = catalog.index!;
+    } else {
+      index = SkyIndex.build(catalog.ra, catalog.dec, scheme, { radiusArcsec: radius, rowIds: true });
+    }
+    const matches = index.crossmatch(sources.ra, sources.dec, { radiusArcsec: radius, mode });
+    await writePairs(sink, sources.ids, catalog.id, matches);
+  } catch (err) {
+    sink.discard();
+    throw err;
+  }
   return 0;
 }
 
-async function writePairs(
-  out: string | undefined, sourceIds: TextColumn, catalogIds: TextColumn, m: Matches,
-): Promise<void> {
+/**
+ * A large CSV catalog and a smaller sources file: the sources are indexed
+ * and the catalog streams through that index on every core as it is read
+ * (catalog/csv-match.ts), never held whole. The same pairs in the same order
+ * as indexing the catalog. Null when this does not apply (the catalog is not
+ * a large plain CSV file, or not the larger file) or cannot (a line end inside
+ * a quoted field at a block cut): the catalog is then read whole.
+ */
+async function streamCatalog(
+  catalogPath: string, sourcesPath: string, cols: { idCol: string; raCol: string; decCol: string },
+  scheme: SchemeKind, radiusArcsec: number, mode: 'all' | 'best',
+): Promise<(FileMatches & { sources: Positions }) | null> {
+  if ((await sniffFormat(catalogPath)) !== 'csv') return null;
+  const plan = await readPlan(catalogPath, {});
+  const sourceBytes = (await stat(sourcesPath).catch(() => null))?.size ?? 0;
+  if (plan.threads < 2 || sourceBytes >= plan.size) return null;
+  const sources = loadPositions(sourcesPath, cols);
+  const indexing = sources.then((s) => ({ index: SkyIndex.build(s.ra, s.dec, scheme, { radiusArcsec, rowIds: true }), ra: s.ra, dec: s.dec }));
+  indexing.catch(() => {}); // awaited through crossmatchCsvFile, and below
+  const r = await crossmatchCsvFile(catalogPath, cols, plan, indexing, radiusArcsec, mode);
+  return r ? { ...r, sources: await sources } : null;
+}
+
+/** Pairs grouped by source in id order; only the catalog ids of matched rows are looked up. */
+async function writePairs(sink: TextSink, sourceIds: TextColumn, catalogId: (row: number) => string, m: Matches): Promise<void> {
   const n = sourceIds.length;
   const start = new Uint32Array(n + 1);
   for (let i = 0; i < m.length; i++) start[m.probe[i] + 1]++;
   for (let p = 0; p < n; p++) start[p + 1] += start[p];
-  const sink = new TextSink(out);
-  await sink.write('source_id,catalog_id,sep_arcsec\n');
-  for (const p of idOrder(sourceIds.toArray())) {
+  sink.write('source_id,catalog_id,sep_arcsec\n');
+  // Only the sources with pairs are put in id order.
+  const matched: number[] = [];
+  for (let p = 0; p < n; p++) if (start[p] < start[p + 1]) matched.push(p);
+  for (const j of idOrder(matched.map((p) => sourceIds.get(p)))) {
+    const p = matched[j];
     const sid = csvField(sourceIds.get(p));
     for (let k = start[p]; k < start[p + 1]; k++) {
-      await sink.write(`${sid},${csvField(catalogIds.get(m.row[k]))},${m.sepArcsec[k].toFixed(6)}\n`);
+      if (sink.write(`${sid},${csvField(catalogId(m.row[k]))},${m.sepArcsec[k].toFixed(6)}\n`)) await sink.drain();
     }
   }
   await sink.close();

@@ -192,7 +192,7 @@ describe('readCatalogCsv: bad input is loud', () => {
   });
 
   it('says why a file cannot be read: missing file, truncated or corrupt gzip', async () => {
-    await expect(readCatalogCsv(path.join(tmp.dir, 'nope.csv'))).rejects.toThrow(/nope\.csv: cannot open: ENOENT/);
+    await expect(readCatalogCsv(path.join(tmp.dir, 'nope.csv'))).rejects.toThrow(/nope\.csv: cannot open: no such file or folder \(ENOENT\)/);
     const whole = readFileSync(path.join(SHARED_DATA, 'catalogs', 'bsc5.csv.gz'));
     const cut = path.join(tmp.dir, 'cut.csv.gz');
     writeFileSync(cut, whole.subarray(0, whole.length >> 1));

@@ -221,7 +221,7 @@ describe('Parquet bad input is loud', () => {
     const junk = path.join(tmp.dir, 'junk.parquet');
     writeFileSync(junk, 'PAR1 not really');
     await expect(readParquetTable(junk)).rejects.toThrow(`${junk}: not a readable Parquet file`);
-    await expect(readParquetTable(path.join(tmp.dir, 'none.parquet'))).rejects.toThrow(/none\.parquet: cannot open: ENOENT/);
+    await expect(readParquetTable(path.join(tmp.dir, 'none.parquet'))).rejects.toThrow(/none\.parquet: cannot open: no such file or folder \(ENOENT\)/);
   });
 
   it('says which compression it cannot read', async () => {

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -76,6 +76,50 @@ describe('skyjoin xmatch', () => {
     const firstPerSource = new Map<string, string>();
     for (const l of got) { const [s, c] = l.split(','); if (!firstPerSource.has(s)) firstPerSource.set(s, c); }
     expect(new Map(best.map(([s, c]) => [s, c]))).toEqual(firstPerSource);
+  });
+
+  it('a built catalog is queried through its own index; --scheme naming another scheme is noted, never silently obeyed', async () => {
+    const arrow = file('cat-htm.arrow');
+    const built = await runCli(['catalog', 'build', '--in', file('cat.csv'), '--out', arrow, '--scheme', 'htm']);
+    expect(built.code, built.stderr).toBe(0);
+    const fromCsv = await runCli(['xmatch', ...common, '--radius-arcsec', '12', '--out', file('via-csv.csv')]);
+    expect(fromCsv.code, fromCsv.stderr).toBe(0);
+    const want = readFileSync(file('via-csv.csv'), 'utf8');
+    for (const [scheme, note] of [[undefined, false], ['htm', false], ['zones', true], ['healpix', true]] as const) {
+      const r = await runCli(['xmatch', '--catalog', arrow, '--sources', file('src.csv'), '--radius-arcsec', '12', '--out', file('via-arrow.csv'), ...(scheme ? ['--scheme', scheme] : [])]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(readFileSync(file('via-arrow.csv'), 'utf8')).toBe(want);
+      if (note) expect(r.stderr).toBe(`skyjoin xmatch: note: ${arrow} is indexed with htm(depth=${JSON.parse((await runCli(['catalog', 'info', arrow])).stdout).scheme.depth}); using that index, not --scheme ${scheme} (every scheme gives the same pairs; rebuild the catalog to change it)\n`);
+      else expect(r.stderr).toBe('');
+    }
+  });
+
+  it('a large CSV catalog streams through an index of the sources: the same output as reading it whole', async () => {
+    // 17 MiB and more: read in blocks on every core, each block matched as it is read.
+    const big = randomSky(320_000, 9);
+    const lines = ['id,ra,dec'];
+    for (let i = 0; i < big.ra.length; i++) lines.push(`${1_000_000_000_000_000_000n + BigInt(i)},${big.ra[i].toPrecision(17)},${big.dec[i].toPrecision(17)}`);
+    writeFileSync(file('big.csv'), `${lines.join('\n')}\n`);
+    expect(statSync(file('big.csv')).size).toBeGreaterThan(16 << 20);
+    const src = ['id,ra,dec'];
+    for (let j = 0; j < 20_000; j++) {
+      const i = (j * 7919) % big.ra.length;
+      src.push(`${j},${((big.ra[i] + (j % 3) * 0.0002 + 360) % 360).toPrecision(17)},${Math.min(90, big.dec[i] + (j % 5) * 0.0001).toPrecision(17)}`);
+    }
+    writeFileSync(file('many-src.csv'), `${src.join('\n')}\n`);
+    for (const mode of ['all', 'best']) {
+      const r = await runCli(['xmatch', '--catalog', file('big.csv'), '--sources', file('many-src.csv'), '--radius-arcsec', '2', '--mode', mode, '--out', file(`big-${mode}.csv`)]);
+      expect(r.code, r.stderr).toBe(0);
+      // The same pairs from the library, the catalog indexed.
+      const index = SkyIndex.build(big.ra.map((x) => Number(x.toPrecision(17))), big.dec.map((x) => Number(x.toPrecision(17))));
+      const sRa = Float64Array.from(src.slice(1), (l) => Number(l.split(',')[1])), sDec = Float64Array.from(src.slice(1), (l) => Number(l.split(',')[2]));
+      const m = index.crossmatch(sRa, sDec, { radiusArcsec: 2, mode: mode as 'all' | 'best' });
+      const want = ['source_id,catalog_id,sep_arcsec'];
+      for (let i = 0; i < m.length; i++) want.push(`${m.probe[i]},${1_000_000_000_000_000_000n + BigInt(m.row[i])},${m.sepArcsec[i].toFixed(6)}`);
+      const got = readFileSync(file(`big-${mode}.csv`), 'utf8').trim().split('\n');
+      expect(got.length).toBeGreaterThan(15_000);
+      expect(got).toEqual(want);
+    }
   });
 
   it('fails loudly on bad input, naming file, line and column', async () => {
