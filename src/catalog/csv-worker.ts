@@ -11,27 +11,32 @@ import type { RowLayout } from './csv-rows.js';
 
 const { kind, file, size, next } = workerData as { kind: JobKind; file: string; size: number; next: Int32Array };
 const port = parentPort!;
-// Started before the file was cut: the cuts and the header's layout come first.
-const [{ cuts, layout }] = (await once(port, 'message')) as [{ cuts: number[]; layout: RowLayout }];
-const jobs = new BlockJobs(kind, file, cuts, size, layout);
+// No top-level await: this file is also built as CommonJS (dist/cjs).
+async function work(): Promise<void> {
+  // Started before the file was cut: the cuts and the header's layout come first.
+  const [{ cuts, layout }] = (await once(port, 'message')) as [{ cuts: number[]; layout: RowLayout }];
+  const jobs = new BlockJobs(kind, file, cuts, size, layout);
 
-function send(): void {
-  for (const d of jobs.done()) port.postMessage({ block: d.block, result: d.result }, d.transfer);
-}
-
-try {
-  for (let k = Atomics.add(next, 0, 1); k < cuts.length; k = Atomics.add(next, 0, 1)) {
-    jobs.read(k);
-    if (!jobs.hasJob) {
-      const m = receiveMessageOnPort(port as unknown as MessagePort);
-      if (m) jobs.setMatch(m.message as MatchJob);
-    }
-    send();
+  function send(): void {
+    for (const d of jobs.done()) port.postMessage({ block: d.block, result: d.result }, d.transfer);
   }
-  if (!jobs.hasJob) jobs.setMatch(((await once(port, 'message')) as [MatchJob])[0]);
-  send();
-} catch (err) {
-  const e = err as Error & { bad?: unknown };
-  port.postMessage({ error: { name: e.name, message: e.message, bad: e.bad ?? [] } });
+
+  try {
+    for (let k = Atomics.add(next, 0, 1); k < cuts.length; k = Atomics.add(next, 0, 1)) {
+      jobs.read(k);
+      if (!jobs.hasJob) {
+        const m = receiveMessageOnPort(port as unknown as MessagePort);
+        if (m) jobs.setMatch(m.message as MatchJob);
+      }
+      send();
+    }
+    if (!jobs.hasJob) jobs.setMatch(((await once(port, 'message')) as [MatchJob])[0]);
+    send();
+  } catch (err) {
+    const e = err as Error & { bad?: unknown };
+    port.postMessage({ error: { name: e.name, message: e.message, bad: e.bad ?? [] } });
+  }
+  port.close();
 }
-port.close();
+
+void work();
