@@ -115,7 +115,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function brokerSetup(): Promise<Setup> {
   const { buildCatalogFile } = await import('../src/catalog/build.js');
   const { ensureShippedCatalogs } = await import('../src/catalog/shipped.js');
-  const { openStore } = await import('../src/service/app.js');
+  const { openStore } = await import('../src/watch/open.js');
   const { WatchlistStore } = await import('../src/watch/store.js');
   const { AlertDecoder } = await import('../src/stream/decoding/decoder.js');
   const { fileSourceFiles } = await import('../src/stream/sources/file.js');

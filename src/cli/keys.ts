@@ -30,7 +30,7 @@ export async function keysCommand(argv: string[]): Promise<number> {
   if (sub !== 'create' && !existsSync(path.join(dataDir, 'store'))) {
     throw new CliError(`${dataDir} holds no service store (no key was ever created there)`);
   }
-  const { openStore } = await import('../service/app.js');
+  const { openStore } = await import('../watch/open.js');
   const { KeyStore } = await import('../service/keys.js');
   const env = openStore(dataDir);
   const keys = new KeyStore(env);

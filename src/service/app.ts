@@ -1,15 +1,13 @@
 // buildApp(options): the crossmatch service as a Fastify instance. Tests use
 // inject(); `skyjoin serve` listens on a port.
 
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RouteOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
-import { open as openLmdb } from 'lmdb';
 import { loadCatalogSet } from '../catalog/set.js';
 import { LATENCY_BUCKETS_S, Registry } from '../metrics/registry.js';
+import { openStore } from '../watch/open.js';
 import { WatchlistStore } from '../watch/store.js';
 import { clip } from '../messages/quote.js';
 import { accessHook } from './access.js';
@@ -25,12 +23,7 @@ import { watchlistRoutes } from './routes/watchlists.js';
 import { catalogSchema, errorSchema } from './schemas.js';
 import { UploadStore } from './uploads.js';
 
-/** Opens (or creates) the service's LMDB store in dataDir/store. */
-export function openStore(dataDir: string) {
-  const dir = path.join(dataDir, 'store');
-  mkdirSync(dir, { recursive: true });
-  return openLmdb({ path: dir, maxDbs: 64 });
-}
+export { openStore };
 
 const BODY_TYPES = ['text/csv', 'application/vnd.apache.arrow.stream', 'application/vnd.apache.arrow.file'];
 

@@ -8,13 +8,7 @@ import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, w
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { StreamStore } from './store.js';
-import { avroLong, containerHeader } from './decoding/container.js';
-
-/** A whole Avro container file (null codec) holding the given record bytes. */
-export function encodeContainer(schemaText: string, raws: readonly Uint8Array[], sync: Buffer = createHash('md5').update(schemaText).digest()): Buffer {
-  const body = Buffer.concat(raws.map((r) => Buffer.from(r.buffer, r.byteOffset, r.byteLength)));
-  return Buffer.concat([containerHeader(schemaText, 'null', sync), avroLong(raws.length), avroLong(body.length), body, sync]);
-}
+import { avroLong, containerHeader } from './avro/container-writer.js';
 
 interface FileState {
   file: string;

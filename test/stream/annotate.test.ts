@@ -11,7 +11,7 @@ import { positionAngleDeg, separationArcsec } from '../../src/sky/vector.js';
 import { AnnotationEnricher, registerAnnotationMetrics } from '../../src/stream/annotate/annotator.js';
 import { annotationSpecs, defaultColumns, type AnnotationSpec } from '../../src/stream/annotate/config.js';
 import { annotatedRecord, annotatedSchema, toAvroValue, type AnnotatedRecord, type Annotations } from '../../src/stream/annotate/record.js';
-import { encodeContainer } from '../../src/stream/archive.js';
+import { encodeContainer } from '../../src/stream/avro/container-writer.js';
 import { readContainer } from '../../src/stream/decoding/container.js';
 import { StreamPipeline } from '../../src/stream/pipeline.js';
 import { DirSink } from '../../src/stream/sinks/dir.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AlertDecoder } from '../../src/stream/decoding/decoder.js';
 import { readContainer } from '../../src/stream/decoding/container.js';
-import { encodeContainer } from '../../src/stream/archive.js';
+import { encodeContainer } from '../../src/stream/avro/container-writer.js';
 import { StreamPipeline } from '../../src/stream/pipeline.js';
 import { DirSink } from '../../src/stream/sinks/dir.js';
 import { fileBatches } from '../../src/stream/sources/file.js';

@@ -17,7 +17,7 @@ import type { OutRecord, OutputSink } from '../../src/stream/sinks/sink.js';
 import { fileBatches } from '../../src/stream/sources/file.js';
 import { StreamStore } from '../../src/stream/store.js';
 import { WatchEnricher } from '../../src/stream/watch/watch-enricher.js';
-import { openStore } from '../../src/service/app.js';
+import { openStore } from '../../src/watch/open.js';
 import { listStamp, TargetSnapshot } from '../../src/stream/watch/target-snapshot.js';
 import type { HitFields } from '../../src/watch/hit-fields.js';
 import { WatchlistStore, type CheckHit } from '../../src/watch/store.js';

@@ -15,29 +15,6 @@ export function isContainer(b: Uint8Array): boolean {
   return b.length >= 4 && b[0] === MAGIC[0] && b[1] === MAGIC[1] && b[2] === MAGIC[2] && b[3] === MAGIC[3];
 }
 
-/** Avro's zig-zag varint of a safe integer (block counts, sizes, metadata lengths). */
-export function avroLong(n: number): Buffer {
-  let z = n >= 0 ? n * 2 : -n * 2 - 1;
-  const bytes: number[] = [];
-  while (z >= 0x80) {
-    bytes.push((z % 0x80) | 0x80);
-    z = Math.floor(z / 0x80);
-  }
-  bytes.push(z);
-  return Buffer.from(bytes);
-}
-
-/** The header of an Avro object container file: magic, schema and codec metadata, sync marker. */
-export function containerHeader(schemaText: string, codec: string, sync: Uint8Array): Buffer {
-  const bytes = (b: Buffer) => [avroLong(b.length), b];
-  return Buffer.concat([
-    Buffer.from(MAGIC), avroLong(2),
-    ...bytes(Buffer.from('avro.schema')), ...bytes(Buffer.from(schemaText)),
-    ...bytes(Buffer.from('avro.codec')), ...bytes(Buffer.from(codec)),
-    avroLong(0), sync,
-  ]);
-}
-
 /** Zig-zag varint long at pos; returns [value, next position]. Values stay below 2^53 here (counts, sizes). */
 function readLong(b: Uint8Array, pos: number): [number, number] {
   let n = 0, shift = 1, byte: number;

@@ -12,7 +12,8 @@ import { deflateRawSync } from 'node:zlib';
 import type avro from 'avsc';
 import { typeOf } from '../decoding/avro-types.js';
 import type { Alert } from '../decoding/alert.js';
-import { avroLong, isContainer, readHeader } from '../decoding/container.js';
+import { containerBlock } from '../avro/container-writer.js';
+import { isContainer, readHeader } from '../decoding/container.js';
 import type { AlertDecoder } from '../decoding/decoder.js';
 
 export interface AlertUnit {
@@ -35,7 +36,7 @@ function containerFrame(bytes: Uint8Array): (data: Buffer) => Buffer {
   const deflate = h.codec === 'deflate';
   return (data) => {
     const body = deflate ? deflateRawSync(data) : data;
-    return Buffer.concat([header, avroLong(1), avroLong(body.length), body, sync]);
+    return Buffer.concat([header, containerBlock(1, body, sync)]);
   };
 }
 

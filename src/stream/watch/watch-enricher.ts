@@ -33,6 +33,7 @@ import type { Enricher } from '../pipeline.js';
 import type { OutRecord, OutputSink } from '../sinks/sink.js';
 import { separationArcsec } from '../../sky/vector.js';
 import { hitFields } from '../../watch/hit-fields.js';
+import { openStore } from '../../watch/open.js';
 import { WatchlistStore, type CheckHit, type HitRecord, type Watchlist, type WatchRegion } from '../../watch/store.js';
 import { listStamp, TargetSnapshot } from './target-snapshot.js';
 
@@ -109,8 +110,6 @@ export class WatchEnricher implements Enricher {
 
   /** Opens the service's store under a service data folder (`skyjoin serve --data DIR`). */
   static async open(serviceDataDir: string, opts: WatchEnricherOptions = {}): Promise<WatchEnricher> {
-    // Imported here so that the stream does not load Fastify unless it checks watch lists.
-    const { openStore } = await import('../../service/app.js');
     const env = openStore(serviceDataDir);
     return new WatchEnricher(new WatchlistStore(env), opts, env);
   }
