@@ -122,7 +122,7 @@ export async function streamCommand(argv: string[]): Promise<number> {
       catalogs: optionalString(values, 'catalogs'), annotate: values['no-annotate'] ? false : optionalString(values, 'annotate'),
       watch: !values['no-watch'],
     });
-    process.stdout.write(`${JSON.stringify({ ...report.totals, outputs: report.outputs, run: report.run, enrichers: report.enrichers, ...(report.night ? { night: report.night, topic: report.topic, reportFile: report.reportFile } : {}), nights: report.nights }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...report.totals, outputs: report.outputs, run: report.run, stages: report.stages, ...(report.night ? { night: report.night, topic: report.topic, reportFile: report.reportFile } : {}), nights: report.nights }, null, 2)}\n`);
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);

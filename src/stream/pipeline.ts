@@ -1,31 +1,25 @@
-// The alert stream: ingest (decode, objects, history, archive, cutouts) then,
-// per alert, annotation and watch-list checks, then the output streams, all
-// before the source may commit. One StreamPipeline per process.
+// The alert pipeline: a list of stages (stage.ts), run over each batch of
+// source messages, and one checkpoint. The list below is the alert's path, in
+// the order of ARCHITECTURE.md ("The stream"); adding a stage is one file and
+// one line here (or a `stages` option that returns a list of your own).
+//
+// A batch goes: checkpoint sorts the messages (fresh / replayed / done) ->
+// every stage's prepare -> one LMDB transaction on the stream store (every
+// fresh alert through every stage's alertInTxn, every stage's inTxn, the
+// accounting and the checkpoint's progress) -> every stage's afterCommit
+// (the outputs stage last: sink flushed, then the batch marked published).
+// One StreamPipeline per process; batches are handled one at a time.
 
-import path from 'node:path';
-import { AlertArchive } from './archive.js';
-import { AlertDecoder, type DecoderOptions } from './decoding/decoder.js';
-import { Ingestor, type BatchOutcome, type IngestedAlert, type SourceMessage } from './ingest.js';
-import { DetectionParquet } from './parquet-out.js';
-import type { OutRecord, OutputSink } from './sinks/sink.js';
-import { StreamStore, type Counts, type DetectionRecord } from './store.js';
-
-/** A stored detection as the 'detections' output stream carries it (snake_case, ids as strings). */
-export function detectionValue(d: DetectionRecord): Record<string, unknown> {
-  return {
-    alert_id: d.alertId, object_id: String(d.objectId), survey: d.survey, mjd: d.mjd, night: d.night, band: d.band, ra: d.ra, dec: d.dec,
-    mag: d.mag, mag_err: d.magErr, flux: d.flux, flux_err: d.fluxErr, is_diff_pos: d.isDiffPos, from: d.from, cutouts: d.cutouts,
-  };
-}
-
-export interface Enricher {
-  /** Runs on the ingested alerts of a batch (after the ingest commit); returns extra outputs. */
-  enrich(alerts: IngestedAlert[], out: OutputSink): Promise<void> | void;
-  /** Per-enricher counters for the night report. */
-  report?(): Record<string, unknown>;
-  /** Releases what the enricher opened (the run calls it after the pipeline closed). */
-  close?(): Promise<void> | void;
-}
+import { Checkpoint } from './checkpoint.js';
+import type { DecoderOptions } from './decoding/decoder.js';
+import type { OutputSink } from './sinks/sink.js';
+import { Batch, type SourceMessage, type Stage } from './stage.js';
+import { ArchiveStage } from './stages/archive.js';
+import { DecodeStage } from './stages/decode.js';
+import { HistoryStage } from './stages/history.js';
+import { ObjectsStage } from './stages/objects.js';
+import { OutputsStage } from './stages/outputs.js';
+import { StreamStore, type Counts } from './store.js';
 
 export interface PipelineOptions {
   dataDir: string;
@@ -37,7 +31,32 @@ export interface PipelineOptions {
   archive?: boolean;
   cutouts?: boolean;
   parquet?: boolean;
-  enrichers?: Enricher[];
+  /** The annotate stage (stages/annotate.ts); none when absent. */
+  annotate?: Stage;
+  /** The watch stage (stages/watch.ts); none when absent. */
+  watch?: Stage;
+  /** The stage list; alertStages (below) when absent. */
+  stages?: (p: PipelineParts) => Stage[];
+}
+
+/** What stages are built from: the options, the stream store, the checkpoint. */
+export interface PipelineParts {
+  opts: PipelineOptions;
+  store: StreamStore;
+  checkpoint: Checkpoint;
+}
+
+/** The alert's path, in order. */
+export function alertStages({ opts, store, checkpoint }: PipelineParts): Stage[] {
+  return [
+    new DecodeStage(opts.decoder),                                       // bytes -> valid alerts; dead letters
+    new ObjectsStage(store, { matchRadiusArcsec: opts.matchRadiusArcsec }), // alias, else nearest within r, else new
+    new HistoryStage(store),                                             // detections, limits, forced: once each
+    new ArchiveStage(store, opts),                                       // raw alerts, cutouts, Parquet
+    ...(opts.annotate ? [opts.annotate] : []),                           // catalog crossmatch
+    ...(opts.watch ? [opts.watch] : []),                                 // watch lists
+    new OutputsStage(opts.sink, checkpoint),                             // sink flushed, then published
+  ];
 }
 
 export interface RunTotals {
@@ -47,66 +66,61 @@ export interface RunTotals {
 
 export class StreamPipeline {
   readonly store: StreamStore;
-  private readonly ingestor: Ingestor;
-  private readonly parquet: DetectionParquet | null;
-  private readonly archive: AlertArchive | null;
+  readonly checkpoint: Checkpoint;
+  readonly stages: readonly Stage[];
+  /** Records per output stream since start. */
   readonly outputs: Record<string, number> = {};
   /** Latency samples (ms) from the message timestamp to committed storage, newest last. */
   readonly latencies: number[] = [];
 
   constructor(readonly opts: PipelineOptions) {
     this.store = StreamStore.at(opts.dataDir, opts.instance);
-    const root = this.store.dir;
-    this.archive = opts.archive === false ? null : new AlertArchive(path.join(root, 'archive'), this.store);
-    this.parquet = opts.parquet === false ? null : new DetectionParquet(path.join(root, 'parquet'), this.store);
-    this.ingestor = new Ingestor(this.store, new AlertDecoder({ skim: true, ...opts.decoder }), {
-      matchRadiusArcsec: opts.matchRadiusArcsec,
-      cutoutDir: opts.cutouts === false ? undefined : path.join(root, 'cutouts'),
-      archive: this.archive ?? undefined,
-    });
+    this.checkpoint = new Checkpoint(this.store);
+    this.stages = (opts.stages ?? alertStages)({ opts, store: this.store, checkpoint: this.checkpoint });
+    const names = new Set<string>();
+    for (const s of this.stages) {
+      if (names.has(s.name)) throw new Error(`two pipeline stages are named '${s.name}'`);
+      names.add(s.name);
+    }
   }
 
-  /** Finishes what a crash left half done: archive tails, Parquet parts. */
+  /** Finishes what a crash left half done (archive tails, Parquet parts, ...). */
   async recover(): Promise<void> {
-    this.archive?.recover();
-    await this.parquet?.recover();
+    for (const s of this.stages) await s.recover?.();
   }
 
-  private emit(stream: string, records: OutRecord[]): void {
-    if (records.length === 0) return;
-    this.opts.sink.write(stream, records);
-    this.outputs[stream] = (this.outputs[stream] ?? 0) + records.length;
-  }
-
-  async handle(messages: SourceMessage[]): Promise<BatchOutcome> {
-    const batchId = this.parquet?.newBatchId() ?? '';
-    const out = await this.ingestor.processBatch(messages, (o) => this.parquet?.markInTxn(batchId, o.newDetections));
-    const now = Date.now();
-    for (const a of out.ingested) if (a.message.timestamp) this.latencies.push(now - a.message.timestamp);
+  /** One batch through every stage; resolves when its outputs are durable. */
+  async handle(messages: readonly SourceMessage[]): Promise<Batch> {
+    const batch = new Batch(messages);
+    this.checkpoint.sort(batch);
+    const stages = this.stages;
+    for (const s of stages) await s.prepare?.(batch);
+    if (batch.fresh.length > 0) {
+      const txn = { store: this.store };
+      const perAlert = stages.filter((s) => s.alertInTxn);
+      this.store.env.transactionSync(() => {
+        for (const a of batch.alerts) {
+          if (a.republish) continue;
+          for (const s of perAlert) s.alertInTxn!(a, batch, txn);
+        }
+        for (const s of stages) s.inTxn?.(batch, txn);
+        for (const [night, c] of Object.entries(batch.counts)) this.store.addCountsInTxn(night, c);
+        this.checkpoint.inTxn(batch);
+      });
+      this.checkpoint.committedTxn();
+    }
+    batch.committedAt = Date.now();
+    for (const a of batch.alerts) if (a.message.timestamp) this.latencies.push(batch.committedAt - a.message.timestamp);
     if (this.latencies.length > 200_000) this.latencies.splice(0, this.latencies.length - 100_000);
-    this.emit('deadletter', out.deadLetters.map((d) => ({ key: `${d.topic}/${d.partition}@${d.offset}`, value: { ...d } })));
-    const seen = new Set<number>();
-    const objects: OutRecord[] = [];
-    for (const a of out.ingested) {
-      if ((a.status !== 'new' && !a.republish) || seen.has(a.object.id)) continue;
-      seen.add(a.object.id);
-      const o = a.object;
-      objects.push({ key: String(o.id), value: { object_id: String(o.id), ra: o.ra, dec: o.dec, aliases: o.aliases, surveys: o.surveys, n_detections: o.nDetections, first_mjd: o.firstMjd, last_mjd: o.lastMjd, latest: o.latest } });
-    }
-    this.emit('objects', objects);
-    this.emit('detections', [...out.newDetections, ...out.republished].map((d) => ({ key: d.alertId, value: detectionValue(d) })));
-    const nondet: OutRecord[] = [];
-    for (const a of out.ingested) {
-      if (a.republish ? a.alert.nonDetections.length === 0 : a.status !== 'new' || a.nonDetectionsAdded === 0) continue;
-      for (const n of a.alert.nonDetections) {
-        nondet.push({ key: `${a.object.id}:${n.mjd}:${n.band}:${n.kind}`, value: { object_id: String(a.object.id), survey: a.alert.survey, mjd: n.mjd, band: n.band, kind: n.kind, limiting_mag: n.limitingMag, flux: n.flux, flux_err: n.fluxErr, alert_id: a.alert.alertId.toString() } });
-      }
-    }
-    this.emit('nondetections', nondet);
-    for (const e of this.opts.enrichers ?? []) await e.enrich(out.ingested, { write: (s, r) => this.emit(s, [...r]), flush: async () => {}, close: async () => {} });
-    await this.opts.sink.flush();
-    this.ingestor.markPublished(messages);
-    await this.parquet?.write(batchId, out.newDetections);
+    for (const s of stages) await s.afterCommit?.(batch);
+    for (const [stream, records] of batch.outputs) this.outputs[stream] = (this.outputs[stream] ?? 0) + records.length;
+    return batch;
+  }
+
+  /** Each stage's counters, by stage name (stages without any are left out). */
+  report(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const s of this.stages) if (s.report) out[s.name] = s.report();
     return out;
   }
 
@@ -114,11 +128,10 @@ export class StreamPipeline {
     return { counts: this.store.counts().totals, outputs: { ...this.outputs } };
   }
 
+  /** Published marks written; every stage closed (outputs: the sink); the store closed. */
   async close(): Promise<void> {
-    this.ingestor.writePublished();
-    await this.parquet?.flush();
-    await this.opts.sink.close();
-    this.archive?.closeFiles();
+    this.checkpoint.close();
+    for (const s of this.stages) await s.close?.();
     await this.store.close();
   }
 }

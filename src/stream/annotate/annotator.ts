@@ -1,18 +1,14 @@
-// Crossmatch annotation of the alert stream: each batch's alerts, new and
-// repeated alike (a replay republishes the same annotation), are matched in
-// bulk against every configured catalog, and one annotated record per alert
-// goes to the 'annotated' stream. Each catalog keeps health counters (alerts
-// checked, hits, matches, time) for the night report and the metrics, so a
-// catalog that silently stops matching shows as a hit rate falling to zero.
+// Crossmatch annotation: a batch of positions matched in bulk against every
+// configured catalog (the annotate stage, stages/annotate.ts, feeds it each
+// batch's alerts). Each catalog keeps health counters (alerts checked, hits,
+// matches, time) for the night report and the metrics, so a catalog that
+// silently stops matching shows as a hit rate falling to zero.
 
 import { performance } from 'node:perf_hooks';
 import type { Registry } from '../../metrics/registry.js';
-import type { IngestedAlert } from '../ingest.js';
-import type { Enricher } from '../pipeline.js';
-import type { OutputSink } from '../sinks/sink.js';
 import { resolveSpec, type AnnotationSpec } from './config.js';
 import { EllipseMatcher, PointMatcher, type CatalogHits } from './matcher.js';
-import { annotatedRecord, columnValue, type AnnotationMatch, type Annotations } from './record.js';
+import { columnValue, type AnnotationMatch, type Annotations } from './record.js';
 
 export interface CatalogHealth {
   /** Alerts matched against the catalog. */
@@ -27,11 +23,6 @@ export interface CatalogHealth {
 
 export type HealthListener = (catalog: string, delta: CatalogHealth) => void;
 
-export interface AnnotatorOptions {
-  /** Output stream of the annotated records (default 'annotated'). */
-  stream?: string;
-}
-
 interface Prepared {
   name: string;
   columns: string[];
@@ -39,13 +30,11 @@ interface Prepared {
   health: CatalogHealth;
 }
 
-export class AnnotationEnricher implements Enricher {
+export class Annotator {
   private readonly catalogs: Prepared[];
   private readonly listeners: HealthListener[] = [];
-  readonly stream: string;
 
-  constructor(specs: AnnotationSpec[], opts: AnnotatorOptions = {}) {
-    this.stream = opts.stream ?? 'annotated';
+  constructor(specs: AnnotationSpec[]) {
     const seen = new Set<string>();
     this.catalogs = specs.map((spec) => {
       const s = resolveSpec(spec);
@@ -109,14 +98,6 @@ export class AnnotationEnricher implements Enricher {
     return lists;
   }
 
-  enrich(alerts: IngestedAlert[], out: OutputSink): void {
-    if (alerts.length === 0) return;
-    const ra = Float64Array.from(alerts, (a) => a.alert.ra);
-    const dec = Float64Array.from(alerts, (a) => a.alert.dec);
-    const ann = this.annotate(ra, dec);
-    out.write(this.stream, alerts.map((a, i) => ({ key: a.alert.alertId.toString(), value: annotatedRecord(a, ann[i]) as unknown as Record<string, unknown> })));
-  }
-
   /** Counters per catalog since start (copies). */
   health(): Record<string, CatalogHealth> {
     return Object.fromEntries(this.catalogs.map((c) => [c.name, { ...c.health }]));
@@ -145,7 +126,7 @@ export class AnnotationEnricher implements Enricher {
  * skyjoin_annotation_hit_ratio{catalog} (hits / alerts checked since start).
  * Every series exists from registration on, at 0, so "no hits" is visible.
  */
-export function registerAnnotationMetrics(registry: Registry, annotator: AnnotationEnricher): void {
+export function registerAnnotationMetrics(registry: Registry, annotator: Annotator): void {
   const checked = registry.counter('skyjoin_annotation_alerts_checked_total', 'Alerts crossmatched against each annotation catalog');
   const hits = registry.counter('skyjoin_annotation_hits_total', 'Alerts with at least one match in each annotation catalog');
   const matches = registry.counter('skyjoin_annotation_matches_total', 'Catalog matches reported in annotations');

@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { IngestedAlert } from '../ingest.js';
+import type { IngestedAlert } from '../stage.js';
 
 export type ColumnValue = string | number | boolean | null;
 

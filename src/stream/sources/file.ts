@@ -4,7 +4,7 @@
 
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { SourceMessage } from '../ingest.js';
+import type { SourceMessage } from '../stage.js';
 
 function listAvro(p: string): string[] {
   const st = statSync(p);

@@ -3,7 +3,7 @@
 // a batch's stores have committed and its outputs were acknowledged.
 
 import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
-import type { SourceMessage } from '../ingest.js';
+import type { SourceMessage } from '../stage.js';
 
 export interface KafkaSourceOptions {
   brokers: string[];

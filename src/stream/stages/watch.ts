@@ -1,9 +1,9 @@
-// Watch-list checks of the alert stream: every alert of a batch against every
-// watch list of the service's LMDB store (DATA/store, the one the
-// /v1/watchlists endpoints write), targets and regions. A hit is recorded in
-// the store's hits (what GET /v1/watchlists/{id}/hits reads) in one LMDB
-// transaction that commits before enrich() returns, and published on the
-// output stream `watchlist-${id}`.
+// Stage 'watch': every alert of a batch against every watch list of the
+// service's LMDB store (DATA/store, the one the /v1/watchlists endpoints
+// write), targets and regions, after the stream store committed. A hit is
+// recorded in the store's hits (what GET /v1/watchlists/{id}/hits reads) in
+// one LMDB transaction of that store, committed before the outputs go, and
+// published on the output stream `watchlist-${id}`.
 //
 // Live changes: the lists are re-read at every batch on a fresh LMDB read
 // snapshot, so a list or target added over HTTP by a `skyjoin serve` process
@@ -28,14 +28,13 @@
 // after an alert was first seen gets that alert's hit on a replay (once).
 
 import type { RootDatabase } from 'lmdb';
-import type { IngestedAlert } from '../ingest.js';
-import type { Enricher } from '../pipeline.js';
-import type { OutRecord, OutputSink } from '../sinks/sink.js';
+import type { OutRecord } from '../sinks/sink.js';
+import type { Batch, BatchAlert, Stage } from '../stage.js';
 import { separationArcsec } from '../../sky/vector.js';
 import { hitFields } from '../../watch/hit-fields.js';
 import { openStore } from '../../watch/open.js';
 import { WatchlistStore, type CheckHit, type HitRecord, type Watchlist, type WatchRegion } from '../../watch/store.js';
-import { listStamp, TargetSnapshot } from './target-snapshot.js';
+import { listStamp, TargetSnapshot } from '../watch/target-snapshot.js';
 
 interface ListCopy {
   stamp: string;
@@ -44,7 +43,7 @@ interface ListCopy {
   snap: TargetSnapshot | null;
 }
 
-export interface WatchEnricherOptions {
+export interface WatchOptions {
   /**
    * Lists with at most this many targets are checked in memory once they have
    * settled (a copy costs ~10 us per target to load); larger ones in LMDB,
@@ -86,7 +85,8 @@ interface ListCounters {
   republished: number;
 }
 
-export class WatchEnricher implements Enricher {
+export class WatchStage implements Stage {
+  readonly name = 'watch';
   private alertsChecked = 0;
   private batches = 0;
   private hitsRecorded = 0;
@@ -102,16 +102,16 @@ export class WatchEnricher implements Enricher {
   private readonly snapshotMax: number;
   private readonly settleBatches: number;
 
-  /** `ownedEnv`: an environment this enricher opened and closes. */
-  constructor(readonly store: WatchlistStore, opts: WatchEnricherOptions = {}, private readonly ownedEnv?: RootDatabase) {
+  /** `ownedEnv`: an environment this stage opened and closes. */
+  constructor(readonly store: WatchlistStore, opts: WatchOptions = {}, private ownedEnv?: RootDatabase) {
     this.snapshotMax = opts.snapshotMaxTargets ?? 100_000;
     this.settleBatches = Math.max(1, opts.settleBatches ?? 3);
   }
 
   /** Opens the service's store under a service data folder (`skyjoin serve --data DIR`). */
-  static async open(serviceDataDir: string, opts: WatchEnricherOptions = {}): Promise<WatchEnricher> {
+  static async open(serviceDataDir: string, opts: WatchOptions = {}): Promise<WatchStage> {
     const env = openStore(serviceDataDir);
-    return new WatchEnricher(new WatchlistStore(env), opts, env);
+    return new WatchStage(new WatchlistStore(env), opts, env);
   }
 
   /** The list's targets within reach of each position: in memory when small, else in LMDB. */
@@ -133,8 +133,14 @@ export class WatchEnricher implements Enricher {
     return c.snap ? c.snap.check(ra, dec) : this.store.check(wl.id, ra, dec);
   }
 
-  async enrich(alerts: IngestedAlert[], out: OutputSink): Promise<void> {
-    if (alerts.length === 0) return;
+  async afterCommit(batch: Batch): Promise<void> {
+    for (const [stream, recs] of await this.checkAlerts(batch.alerts)) batch.emit(stream, recs);
+  }
+
+  /** Checks alerts against every list, records their hits; the hit records by output stream. */
+  async checkAlerts(alerts: readonly BatchAlert[]): Promise<Map<string, OutRecord[]>> {
+    const byStream = new Map<string, OutRecord[]>();
+    if (alerts.length === 0) return byStream;
     const t0 = performance.now();
     // A fresh read snapshot: lists and targets committed by other processes
     // (the service) since the last batch are visible now, not on lmdb-js's
@@ -175,7 +181,7 @@ export class WatchEnricher implements Enricher {
     this.alertsChecked += n;
     this.batches++;
     this.listsLastBatch = lists.length;
-    if (pending.length === 0) return;
+    if (pending.length === 0) return byStream;
 
     // Check-and-record in one write transaction, committed (on disk) before we return.
     // A list deleted over HTTP since list() gets no hit (no orphans in the hits store).
@@ -189,7 +195,6 @@ export class WatchEnricher implements Enricher {
       }
     });
 
-    const byStream = new Map<string, OutRecord[]>();
     for (let i = 0; i < pending.length; i++) {
       const p = pending[i], s = stored[i];
       if (!s) continue;
@@ -206,12 +211,14 @@ export class WatchEnricher implements Enricher {
       let recs = byStream.get(stream);
       if (!recs) byStream.set(stream, (recs = []));
       recs.push({ key: hitOutputKey(s.hit), value: this.outValue(p, alerts[p.alert], s.hit) });
+      const a = alerts[p.alert];
+      a.watchHits = (a.watchHits ?? 0) + 1;
     }
-    for (const [stream, recs] of byStream) out.write(stream, recs);
     this.recordMs += performance.now() - t1;
+    return byStream;
   }
 
-  private hitOf(wl: Watchlist, a: IngestedAlert, kind: 'target' | 'region', target: string, sepArcsec: number | null, recordedAt: string): HitRecord {
+  private hitOf(wl: Watchlist, a: BatchAlert, kind: 'target' | 'region', target: string, sepArcsec: number | null, recordedAt: string): HitRecord {
     return {
       watchlist: wl.id, target, kind, alertId: a.alert.alertId.toString(), objectId: String(a.object.id),
       sepArcsec, ra: a.alert.ra, dec: a.alert.dec, mjd: a.alert.mjd, recordedAt, survey: a.alert.survey,
@@ -219,7 +226,7 @@ export class WatchEnricher implements Enricher {
   }
 
   /** The published record: ids as strings, hit fields from the hit as first recorded. */
-  private outValue(p: PendingHit, a: IngestedAlert, h: HitRecord): Record<string, unknown> {
+  private outValue(p: PendingHit, a: BatchAlert, h: HitRecord): Record<string, unknown> {
     const v: Record<string, unknown> = {
       ...hitFields(h),
       watchlist_name: p.wl.name,
@@ -270,8 +277,10 @@ export class WatchEnricher implements Enricher {
     };
   }
 
-  /** Closes the store's environment when this enricher opened it. */
+  /** Closes the store's environment when this stage opened it (once). */
   async close(): Promise<void> {
-    await this.ownedEnv?.close();
+    const env = this.ownedEnv;
+    this.ownedEnv = undefined;
+    await env?.close();
   }
 }
