@@ -23,7 +23,7 @@ describe('skyjoin stream (file mode, shipped sample alerts)', () => {
     const report = JSON.parse(r.stdout);
     expect(report).toMatchObject({ received: 24, decoded: 24, deadLettered: 0, duplicatesSkipped: 0, objects: 24 });
     expect(report.decoded + report.deadLettered).toBe(report.received);
-    const catalogs = report.enrichers.AnnotationEnricher.annotation.catalogs;
+    const catalogs = report.stages.annotate.annotation.catalogs;
     expect(Object.keys(catalogs).sort()).toEqual(['bsc5', 'gcvs', 'openngc']);
     for (const c of Object.values(catalogs) as Array<{ alerts_checked: number }>) expect(c.alerts_checked).toBe(24);
     const annotated = lines(path.join(out, 'annotated.jsonl'));

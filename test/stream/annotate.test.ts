@@ -8,12 +8,13 @@ import { TextColumn } from '../../src/catalog/text.js';
 import { crossmatch } from '../../src/match/crossmatch.js';
 import { Registry } from '../../src/metrics/registry.js';
 import { positionAngleDeg, separationArcsec } from '../../src/sky/vector.js';
-import { AnnotationEnricher, registerAnnotationMetrics } from '../../src/stream/annotate/annotator.js';
+import { Annotator, registerAnnotationMetrics } from '../../src/stream/annotate/annotator.js';
 import { annotationSpecs, defaultColumns, type AnnotationSpec } from '../../src/stream/annotate/config.js';
 import { annotatedRecord, annotatedSchema, toAvroValue, type AnnotatedRecord, type Annotations } from '../../src/stream/annotate/record.js';
 import { encodeContainer } from '../../src/stream/avro/container-writer.js';
 import { readContainer } from '../../src/stream/decoding/container.js';
 import { StreamPipeline } from '../../src/stream/pipeline.js';
+import { AnnotateStage } from '../../src/stream/stages/annotate.js';
 import { DirSink } from '../../src/stream/sinks/dir.js';
 import { fileBatches } from '../../src/stream/sources/file.js';
 import { SHARED_DATA } from '../support/vectors.js';
@@ -135,9 +136,9 @@ function readJsonl(file: string): AnnotatedRecord[] {
   return readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AnnotatedRecord);
 }
 
-async function runPipeline(src: string, dataDir: string, annotator: AnnotationEnricher): Promise<AnnotatedRecord[]> {
+async function runPipeline(src: string, dataDir: string, annotator: Annotator): Promise<AnnotatedRecord[]> {
   const out = path.join(dataDir, 'out');
-  const p = new StreamPipeline({ dataDir, sink: new DirSink(out), archive: false, parquet: false, enrichers: [annotator] });
+  const p = new StreamPipeline({ dataDir, sink: new DirSink(out), archive: false, parquet: false, annotate: new AnnotateStage(annotator) });
   await p.recover();
   for (const b of fileBatches(src, 100)) await p.handle(b);
   await p.close();
@@ -177,7 +178,7 @@ describe('annotation of real ZTF alerts through the stream pipeline', () => {
       { served: cats.get('gcvs')!, mode: 'all', k: 3 },
       { served: cats.get('openngc')!, mode: 'all', k: 3 },
     ];
-    const annotator = new AnnotationEnricher(specs);
+    const annotator = new Annotator(specs);
     const registry = new Registry();
     registerAnnotationMetrics(registry, annotator);
     const data = path.join(tmp.dir, 'ztf-all');
@@ -249,7 +250,7 @@ describe('annotation of real ZTF alerts through the stream pipeline', () => {
     const boom = path.join(ZTF, 'boom', readdirSync(path.join(ZTF, 'boom'))[0]);
     const placed: Array<[number, number]> = [[bsc.catalog.ra[star], bsc.catalog.dec[star]], [gcvs.catalog.ra[variable], gcvs.catalog.dec[variable]], [gRa, gDec]];
     placed.forEach(([ra, dec], i) => writeFileSync(path.join(src, `p${i}.avro`), movedZtf(boom, ra, dec, 9_000_000_000_000_000_000n + BigInt(i), `ZTF99place${'abc'[i]}`)));
-    const annotator = new AnnotationEnricher(annotationSpecs(cats));
+    const annotator = new Annotator(annotationSpecs(cats));
     const recs = await runPipeline(src, path.join(tmp.dir, 'placed'), annotator);
     expect(recs.map((r) => r.alert_id)).toEqual(['9000000000000000000', '9000000000000000001', '9000000000000000002']);
     const [onStar, onVar, inGalaxy] = recs;
@@ -274,7 +275,7 @@ describe('annotation of real ZTF alerts through the stream pipeline', () => {
     const src = path.join(tmp.dir, 'replay-src');
     cpSync(path.join(ZTF, 'kowalski_20231012'), path.join(src, 'a'), { recursive: true });
     cpSync(path.join(ZTF, 'kowalski_20231012'), path.join(src, 'b'), { recursive: true });
-    const recs = await runPipeline(src, path.join(tmp.dir, 'replay'), new AnnotationEnricher(annotationSpecs(cats)));
+    const recs = await runPipeline(src, path.join(tmp.dir, 'replay'), new Annotator(annotationSpecs(cats)));
     expect(recs).toHaveLength(48);
     const first = new Map(recs.filter((r) => r.status === 'new').map((r) => [r.alert_id, r]));
     const repeats = recs.filter((r) => r.status === 'repeat');
@@ -295,7 +296,7 @@ describe('point catalogs', () => {
       const s = cats.get(name)!;
       const { ra, dec, rows } = probePositions(s, 300, 300, name.length);
       for (const [mode, k, radius] of [['best', 1, 3], ['all', 2, 600], ['all', 5, 600], ['all', 1000, 1800]] as const) {
-        const a = new AnnotationEnricher([{ served: s, mode, k, radiusArcsec: radius }]);
+        const a = new Annotator([{ served: s, mode, k, radiusArcsec: radius }]);
         const got = a.annotate(ra, dec).map((x) => x[name]);
         const want = expectedPoint(s, ra, dec, radius, mode, k, defaultColumns(s));
         expect(got).toEqual(want);
@@ -315,7 +316,7 @@ describe('point catalogs', () => {
   it('best is the first of all-k, and all-k the first k of everything', () => {
     const s = cats.get('gcvs')!;
     const { ra, dec } = probePositions(s, 200, 0, 9);
-    const run = (mode: 'best' | 'all', k?: number) => new AnnotationEnricher([{ served: s, mode, k, radiusArcsec: 900, columns: [] }]).annotate(ra, dec).map((x) => x.gcvs);
+    const run = (mode: 'best' | 'all', k?: number) => new Annotator([{ served: s, mode, k, radiusArcsec: 900, columns: [] }]).annotate(ra, dec).map((x) => x.gcvs);
     const best = run('best'), k3 = run('all', 3), every = run('all', 1000);
     expect(every.some((l) => l.length > 3)).toBe(true);
     for (let i = 0; i < ra.length; i++) {
@@ -337,7 +338,7 @@ describe('ellipse catalogs', () => {
     // Past the minor axis but well within the major-axis radius: outside an ellipse, inside its circle.
     probes.push([g.p + 90, g.b * 1.2, null]);
     const pos = probes.map(([t, d]) => destination(cRa, cDec, t, d));
-    const ann = new AnnotationEnricher([{ served: ngc, mode: 'all', k: 50 }]).annotate(Float64Array.from(pos, (p) => p[0]), Float64Array.from(pos, (p) => p[1]));
+    const ann = new Annotator([{ served: ngc, mode: 'all', k: 50 }]).annotate(Float64Array.from(pos, (p) => p[0]), Float64Array.from(pos, (p) => p[1]));
     probes.forEach(([t, d, want], i) => {
       const m = ann[i].openngc.find((x) => x.id === g.id);
       if (want === null) {
@@ -370,7 +371,7 @@ describe('ellipse catalogs', () => {
       for (const t of c.bearings) for (const f of [0.5, 0.9, 0.99, 1.01, 1.1]) probes.push([t, f]);
       const pos = probes.map(([t, f]) => destination(cRa, cDec, t, f * ellipseRadius(e.a, e.b, e.p, t)));
       if (c.id === 'IC5369') expect(pos.filter(([ra, ]) => ra < 1).length).toBeGreaterThan(3); // across RA 0
-      const ann = new AnnotationEnricher([{ served: ngc, mode: 'all', k: 50, ellipseScale: c.scale }])
+      const ann = new Annotator([{ served: ngc, mode: 'all', k: 50, ellipseScale: c.scale }])
         .annotate(Float64Array.from(pos, (p) => p[0]), Float64Array.from(pos, (p) => p[1]));
       probes.forEach(([t, f], i) => {
         const m = ann[i].openngc.find((x) => x.id === c.id);
@@ -400,7 +401,7 @@ describe('ellipse catalogs', () => {
         const i = big[Math.floor(rnd() * big.length)];
         around(i, 1.3 * rows[i]!.a);
       }
-      const got = new AnnotationEnricher([{ served: ngc, mode: 'all', k: 1000, ellipseScale: scale }]).annotate(Float64Array.from(ra), Float64Array.from(dec));
+      const got = new Annotator([{ served: ngc, mode: 'all', k: 1000, ellipseScale: scale }]).annotate(Float64Array.from(ra), Float64Array.from(dec));
       let matched = 0;
       for (let p = 0; p < ra.length; p++) {
         const want = bruteEllipse(ngc, rows, 60, ra[p], dec[p]);
@@ -453,7 +454,7 @@ describe('ellipse catalogs', () => {
       }
     }
     expect(probes.filter((q) => q.id === 'RA0' && q.ra < 1 && q.want !== null).length).toBeGreaterThan(10);
-    const ann = new AnnotationEnricher([{ served, mode: 'best' }]).annotate(Float64Array.from(probes, (q) => q.ra), Float64Array.from(probes, (q) => q.dec));
+    const ann = new Annotator([{ served, mode: 'best' }]).annotate(Float64Array.from(probes, (q) => q.ra), Float64Array.from(probes, (q) => q.dec));
     probes.forEach((q, i) => {
       const l = ann[i].synth;
       if (q.want === null) expect(l, `${q.id} ${q.ra} ${q.dec}`).toEqual([]);
@@ -510,7 +511,7 @@ describe('annotation config', () => {
     writeFileSync(file, JSON.stringify({ catalogs: { bsc5: { radiusArcsec: 30, mode: 'best', columns: ['vmag'] }, openngc: { mode: 'all', k: 2, ellipseScale: 2 } } }));
     const specs = annotationSpecs(cats, file);
     expect(specs.map((s) => s.served.name)).toEqual(['bsc5', 'openngc']);
-    const a = new AnnotationEnricher(specs);
+    const a = new Annotator(specs);
     const star = cats.get('bsc5')!.catalog;
     const [pRa, pDec] = destination(star.ra[10], star.dec[10], 0, 20);
     const got = a.annotate(Float64Array.of(pRa), Float64Array.of(pDec))[0];

@@ -10,8 +10,8 @@ import avro from 'avsc';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIGINT_LONG } from '../../src/stream/decoding/avro-types.js';
-import type { IngestedAlert } from '../../src/stream/ingest.js';
-import { StreamPipeline, type Enricher } from '../../src/stream/pipeline.js';
+import { StreamPipeline } from '../../src/stream/pipeline.js';
+import type { Batch, Stage } from '../../src/stream/stage.js';
 import { AvroFileOutputs, AvroKafkaEncoding, AvroValueError, shippedSchemaDir } from '../../src/stream/sinks/avro-out.js';
 import { DirSink } from '../../src/stream/sinks/dir.js';
 import { KafkaSink } from '../../src/stream/sinks/kafka.js';
@@ -49,10 +49,11 @@ function plain(v: unknown): unknown {
 
 const jsonl = (file: string): unknown[] => readFileSync(file, 'utf8').trim().split('\n').map((l) => plain(JSON.parse(l)));
 
-/** Watch-list hits shaped as src/stream/watch/watch-enricher.ts writes them: a target hit, then a region hit. */
-const watchHits: Enricher = {
-  enrich(alerts: IngestedAlert[], out) {
-    const hits: OutRecord[] = alerts.filter((a) => a.status === 'new').slice(0, 3).map((a, i) => {
+/** Watch-list hits shaped as src/stream/stages/watch.ts writes them: a target hit, then a region hit. */
+const watchHits: Stage = {
+  name: 'watch',
+  afterCommit(batch: Batch) {
+    const hits: OutRecord[] = batch.alerts.filter((a) => a.status === 'new').slice(0, 3).map((a, i) => {
       const region = i === 2;
       const value: Record<string, unknown> = {
         watchlist_id: 'wl7', watchlist_name: 'nearby SNe', kind: region ? 'region' : 'target', target: region ? 'M31 disc' : `T${i}`,
@@ -63,12 +64,12 @@ const watchHits: Enricher = {
       };
       return { key: `${a.alert.alertId}:${region ? 'region:' : ''}${value.target}`, value };
     });
-    out.write('watchlist-wl7', hits);
+    batch.emit('watchlist-wl7', hits);
   },
 };
 
 async function run(src: string, data: string, out: string): Promise<StreamPipeline> {
-  const p = new StreamPipeline({ dataDir: data, sink: new DirSink(out, undefined, new AvroFileOutputs(out)), archive: false, parquet: false, enrichers: [watchHits] });
+  const p = new StreamPipeline({ dataDir: data, sink: new DirSink(out, undefined, new AvroFileOutputs(out)), archive: false, parquet: false, watch: watchHits });
   await p.recover();
   for (const b of fileBatches(src, 100)) await p.handle(b);
   await p.close();
@@ -119,7 +120,7 @@ describe('Avro container files (--avro)', () => {
     const before = sync(path.join(out, 'detections.avro'));
     const src = linkSources(path.join(tmp.dir, 'src2'), [...dirs.slice(8), path.join(SHARED_DATA, 'lsst', 'real_alerts_fink')]);
     writeFileSync(path.join(src, 'zz-garbage-2.avro'), 'also not avro');
-    const p = new StreamPipeline({ dataDir: data, sink: new DirSink(out, undefined, new AvroFileOutputs(out)), archive: false, parquet: false, enrichers: [watchHits], decoder: { lsstSchemas: path.join(SHARED_DATA, 'lsst', 'schema') } });
+    const p = new StreamPipeline({ dataDir: data, sink: new DirSink(out, undefined, new AvroFileOutputs(out)), archive: false, parquet: false, watch: watchHits, decoder: { lsstSchemas: path.join(SHARED_DATA, 'lsst', 'schema') } });
     for (const b of fileBatches(src, 100)) await p.handle(b);
     await p.close();
     const counts = await expectFilesMatchJson();

@@ -95,10 +95,10 @@ describe('the night conductor', () => {
     const saved = JSON.parse(readFileSync(report.reportFile!, 'utf8'));
     expect(saved.totals).toEqual(report.totals);
     expect(saved.nights).toEqual(report.nights);
-    const catalogs = saved.enrichers.AnnotationEnricher.annotation.catalogs;
+    const catalogs = saved.stages.annotate.annotation.catalogs;
     expect(Object.keys(catalogs).sort()).toEqual(['bsc5', 'gcvs', 'openngc']);
     for (const c of Object.values(catalogs) as Array<Record<string, number>>) expect(c.alerts_checked).toBe(30);
-    expect(saved.enrichers.WatchEnricher.alertsChecked).toBe(30);
+    expect(saved.stages.watch.alertsChecked).toBe(30);
     expect(existsSync(path.join(data, 'out', 'annotated.jsonl'))).toBe(true);
   }, 120_000);
 

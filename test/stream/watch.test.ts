@@ -10,13 +10,13 @@ import { KeyStore } from '../../src/service/keys.js';
 import { separationArcsec } from '../../src/sky/vector.js';
 import type { Alert } from '../../src/stream/decoding/alert.js';
 import { AlertDecoder } from '../../src/stream/decoding/decoder.js';
-import type { IngestedAlert, SourceMessage } from '../../src/stream/ingest.js';
-import { StreamPipeline, type Enricher } from '../../src/stream/pipeline.js';
+import { alertStages, StreamPipeline } from '../../src/stream/pipeline.js';
+import type { Batch, IngestedAlert, SourceMessage, Stage } from '../../src/stream/stage.js';
 import { DirSink } from '../../src/stream/sinks/dir.js';
 import type { OutRecord, OutputSink } from '../../src/stream/sinks/sink.js';
 import { fileBatches } from '../../src/stream/sources/file.js';
 import { StreamStore } from '../../src/stream/store.js';
-import { WatchEnricher } from '../../src/stream/watch/watch-enricher.js';
+import { WatchStage } from '../../src/stream/stages/watch.js';
 import { openStore } from '../../src/watch/open.js';
 import { listStamp, TargetSnapshot } from '../../src/stream/watch/target-snapshot.js';
 import type { HitFields } from '../../src/watch/hit-fields.js';
@@ -81,15 +81,20 @@ function readOut(out: string, id: string): Array<{ key: string; v: Record<string
 }
 
 /** Records every ingested alert it sees (to build synthetic ones from real ones). */
-class Capture implements Enricher {
+class Capture implements Stage {
+  readonly name = 'capture';
   readonly seen: IngestedAlert[] = [];
-  enrich(alerts: IngestedAlert[]): void {
-    this.seen.push(...alerts);
+  afterCommit(batch: Batch): void {
+    this.seen.push(...batch.alerts);
   }
 }
 
-function pipeline(streamDir: string, out: string, enrichers: Enricher[]): StreamPipeline {
-  return new StreamPipeline({ dataDir: streamDir, sink: new DirSink(out), archive: false, cutouts: false, parquet: false, enrichers });
+/** The standard stages with these before the outputs. */
+function pipeline(streamDir: string, out: string, extra: Stage[]): StreamPipeline {
+  return new StreamPipeline({
+    dataDir: streamDir, sink: new DirSink(out), archive: false, cutouts: false, parquet: false,
+    stages: (parts) => { const list = alertStages(parts); list.splice(list.length - 1, 0, ...extra); return list; },
+  });
 }
 
 type T = { name: string; ra: number; dec: number; radius_arcsec?: number };
@@ -154,7 +159,7 @@ describe('watch lists on the alert stream', () => {
     targets2 = [{ name: 'shared-name', ra: alertsB[6].ra, dec: alertsB[6].dec }];
     wl2 = await createList({ name: 'areas', default_radius_arcsec: 1.5, regions: regions2, targets: targets2 });
 
-    const watch = await WatchEnricher.open(SVC, MEM);
+    const watch = await WatchStage.open(SVC, MEM);
     const p = pipeline(path.join(tmp.dir, 'stream'), OUT, [capture, watch]);
     for (const dir of [A, B]) for (const b of fileBatches(dir, 200)) await p.handle(b);
     await p.close();
@@ -212,7 +217,7 @@ describe('watch lists on the alert stream', () => {
     const copy = path.join(tmp.dir, 'replay-src');
     cpSync(A, path.join(copy, 'a'), { recursive: true });
     cpSync(B, path.join(copy, 'b'), { recursive: true });
-    let watch = await WatchEnricher.open(SVC, MEM);
+    let watch = await WatchStage.open(SVC, MEM);
     let p = pipeline(path.join(tmp.dir, 'stream'), OUT, [watch]);
     for (const b of fileBatches(copy, 200)) await p.handle(b);
     expect(p.store.counts().totals.duplicatesSkipped).toBe(36);
@@ -227,7 +232,7 @@ describe('watch lists on the alert stream', () => {
     expect(watch.report()).toMatchObject({ hitsRecorded: 0, hitsRepublished: before1.length + before2.length });
 
     // A fresh stream store (alerts are 'new' again, as after a crash before the hits were known): still no second hit.
-    watch = await WatchEnricher.open(SVC, MEM);
+    watch = await WatchStage.open(SVC, MEM);
     p = pipeline(path.join(tmp.dir, 'stream-again'), path.join(tmp.dir, 'out-again'), [watch]);
     for (const dir of [A, B]) for (const b of fileBatches(dir, 200)) await p.handle(b);
     expect(p.store.counts().totals.duplicatesSkipped).toBe(0);
@@ -242,10 +247,10 @@ describe('watch lists on the alert stream', () => {
     const [c1, c2] = [...fileBatches(C, 25)];
     const inBatch2 = alertsOf(c2, alertsC);
     expect(inBatch2.length).toBeGreaterThan(2);
-    const watch = await WatchEnricher.open(SVC, MEM);
+    const watch = await WatchStage.open(SVC, MEM);
     const p = pipeline(path.join(tmp.dir, 'stream-live'), OUT, [watch]);
     await p.handle(c1);
-    // After the enricher has run: an existing list gets a target in a radius class it did not have,
+    // After the watch stage has run: an existing list gets a target in a radius class it did not have,
     // and a list is created.
     const x = inBatch2[0], y = inBatch2[1];
     const add = await app.inject({ method: 'POST', url: `/v1/watchlists/${wl1}/targets`, headers: auth(), payload: [{ name: 'late', ra: x.ra, dec: x.dec + 0.04 * ARC, radius_arcsec: 0.05 }] });
@@ -284,7 +289,7 @@ describe('watch lists on the alert stream', () => {
       const [d1, d2] = [...fileBatches(D, 15)];
       const z = alertsOf(d2, alertsD)[0];
       expect(z).toBeDefined();
-      const watch = await WatchEnricher.open(SVC, MEM);
+      const watch = await WatchStage.open(SVC, MEM);
       const p = pipeline(path.join(tmp.dir, 'stream-child'), OUT, [watch]);
       await p.handle(d1);
       const created = await fetch(`${base}/v1/watchlists`, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: JSON.stringify({ name: 'from another process', default_radius_arcsec: 1.5 }) });
@@ -330,8 +335,8 @@ describe('watch lists on the alert stream', () => {
     expect(names).toEqual(['north', 'region:north-cap', 'region:wrap-circle', 'south-across', 'south-pole', 'wrap', 'wrap-back']);
     const written: Array<[string, OutRecord[]]> = [];
     const sink: OutputSink = { write: (s, r) => { written.push([s, [...r]]); }, flush: async () => {}, close: async () => {} };
-    const watch = await WatchEnricher.open(SVC, opts);
-    await watch.enrich(alerts, sink);
+    const watch = await WatchStage.open(SVC, opts);
+    for (const [s, r] of await watch.checkAlerts(alerts)) sink.write(s, r);
     await watch.close();
     expect(watch.report().snapshotLoads === 0).toBe(opts !== MEM);
     const hits = await hitsOf(id);

@@ -65,7 +65,7 @@ function num(v: number | undefined): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
-/** The annotated record of an ingested alert. Pure: compose it with other enrichers' fields as needed. */
+/** The annotated record of an ingested alert. Pure: compose it with other stages' fields as needed. */
 export function annotatedRecord(ingested: IngestedAlert, annotations: Annotations): AnnotatedRecord {
   const a = ingested.alert, o = ingested.object, m = ingested.message;
   const latest: AnnotatedRecord['object']['latest'] = {};
