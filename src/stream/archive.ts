@@ -1,6 +1,6 @@
 // Raw alerts, bytes unchanged, appended to Avro container files partitioned
 // by survey, night, writer schema and source partition (one writer each). The
-// committed length of every file is recorded in the ingest transaction; on
+// committed length of every file is recorded in the batch's transaction; on
 // start, files are cut back to it, so a crash between an append and its
 // commit never leaves a record twice.
 
@@ -110,7 +110,7 @@ export class AlertArchive {
 
   /**
    * Appends records (their Avro bytes) as one block; must run inside the
-   * ingest transaction, which records the new committed length.
+   * batch's transaction, which records the new committed length.
    */
   appendInTxn(survey: string, night: string, schemaText: string, partition: number, raws: Uint8Array[]): string {
     const rel = path.join(survey, night, `${survey}-${night}-${this.schemaHash(schemaText)}-p${partition}.avro`);

@@ -1,5 +1,5 @@
 // An exact set of 128-bit keys (four int32 lanes) in typed arrays, for the
-// ingest's caches of stored detection ids and non-detection keys. A Set of
+// history stage's caches of stored detection ids and non-detection keys. A Set of
 // strings holding a night's ~10^6 keys lives in the old generation, where
 // every major GC marks each string again: at ZTF rates that marking (on V8's
 // helper threads) cost a third as much CPU as the ingest itself. Here the

@@ -73,7 +73,7 @@ export class DetectionParquet {
     return `${Date.now().toString(36)}-${process.pid}-${(this.seq++).toString(36)}`;
   }
 
-  /** Inside the ingest transaction: remember which detections the part will hold. */
+  /** Inside the batch's transaction: remember which detections the part will hold. */
   markInTxn(batchId: string, rows: DetectionRecord[]): void {
     if (rows.length) this.store.progress.put(['parquet-pending', batchId], rows.map((r) => r.alertId));
   }

@@ -1,8 +1,8 @@
 // The stream's state in one LMDB environment (DATA/stream): known objects
 // (a live catalog: object matching is a crossmatch against it), survey-id
 // aliases, detections by alert id, non-detections by object/time/band,
-// accounting, archive bookkeeping and per-source progress. Everything an
-// ingest batch writes goes into one transaction, progress included, so a
+// accounting, archive bookkeeping and per-source progress. Everything a
+// batch writes goes into one transaction, progress included, so a
 // crash either keeps a batch whole or not at all.
 
 import { mkdirSync } from 'node:fs';
