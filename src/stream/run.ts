@@ -11,6 +11,8 @@ import { Registry } from '../metrics/registry.js';
 import { annotationSpecs, type AnnotationConfig } from './annotate/config.js';
 import { AnnotationEnricher, registerAnnotationMetrics } from './annotate/annotator.js';
 import { endAfterTime, nightOver, resolveNight, sleep, topicFor, waitForTopic, type NightPlan } from './night.js';
+import { PLAINTEXT, type KafkaAuth } from './kafka/auth-config.js';
+import { KafkaConnectError, kafkaFailure } from './kafka/connect-check.js';
 import { StreamPipeline, type Enricher, type PipelineOptions } from './pipeline.js';
 import { fileBatches } from './sources/file.js';
 import { KafkaSource } from './sources/kafka.js';
@@ -30,6 +32,10 @@ export interface StreamRunOptions extends Omit<PipelineOptions, 'enrichers'> {
     | { kind: 'file'; path: string }
     | { kind: 'kafka'; brokers: string[]; topics: string[]; group: string; idleExitMs?: number }
     | { kind: 'night'; brokers: string[]; group: string; plan: NightPlan };
+  /** TLS / SASL for every Kafka client of the run (--kafka-config); default plaintext. */
+  kafkaAuth?: KafkaAuth;
+  /** Kafka: log a freshness alarm when no message arrived for this long (during the night, with a conductor). */
+  staleAfterMs?: number;
   /** Test-friendly consumer timings. */
   consumer?: { sessionTimeout?: number; heartbeatInterval?: number; maxWaitTimeInMs?: number; maxBatch?: number };
   log?: (o: Record<string, unknown>) => void;
@@ -111,7 +117,7 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
         endAt = endAfterTime(night, src.plan.endAfter);
         const deadline = src.plan.maxWaitMs !== undefined ? Date.now() + src.plan.maxWaitMs : Math.max(endAt + idleMs, Date.now() + idleMs);
         log({ msg: 'night', night, topic, endAfter: new Date(endAt).toISOString() });
-        const found = await waitForTopic(src.brokers, want, { pollMs: src.plan.pollMs, deadline, signal: o.stopSignal, log });
+        const found = await waitForTopic(src.brokers, want, { pollMs: src.plan.pollMs, deadline, signal: o.stopSignal, log, auth: o.kafkaAuth });
         if (!found) {
           log({ msg: o.stopSignal?.aborted ? 'stopped while waiting for the topic' : 'the topic never appeared: the night ends empty', topic });
           topic = null;
@@ -167,6 +173,9 @@ async function consume(
   for (let restarts = 0; ; restarts++) {
     const crash = await consumeOnce(o, brokers, topics, group, handle, w, state);
     if (!crash) return;
+    // A refused login or an untrusted certificate: no restart can fix it.
+    const failure = kafkaFailure(crash, brokers, o.kafkaAuth ?? PLAINTEXT);
+    if (failure.fatal) throw new KafkaConnectError(failure.line);
     if (restarts >= MAX_CONSUMER_RESTARTS) throw new Error(`Kafka consumer stopped: ${crash.message} (after ${restarts} restarts)`);
     const backoffMs = Math.min(30_000, 1000 * 2 ** restarts);
     w.log({ msg: 'restarting the consumer', error: crash.message, restart: restarts + 1, inMs: backoffMs });
@@ -186,7 +195,7 @@ async function consumeOnce(
   let crashed: Error | null = null;
   let onCrash: (() => void) | null = null;
   const source = new KafkaSource({
-    brokers, topics, group: o.instance ? `${group}-${o.instance}` : group, ...o.consumer,
+    brokers, topics, group: o.instance ? `${group}-${o.instance}` : group, ...o.consumer, auth: o.kafkaAuth,
     onCrash: (err) => { w.log({ msg: 'consumer crashed', error: err.message }); crashed ??= err; onCrash?.(); },
   });
   // Idle counts from joining the group: a large group can take longer to

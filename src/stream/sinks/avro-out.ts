@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { deflateRawSync } from 'node:zlib';
 import avro from 'avsc';
 import { avroLong, containerHeader, readHeader } from '../decoding/container.js';
+import type { RegistryAccess } from '../kafka/registry-access.js';
 import { SchemaRegistryClient } from './schema-registry.js';
 import { streamName, type OutRecord } from './sink.js';
 
@@ -367,6 +368,8 @@ export interface AvroKafkaOptions {
   schemaDir?: string;
   /** Confluent schema registry, e.g. http://localhost:8081: values in the Confluent wire format. */
   registryUrl?: string;
+  /** The same with basic auth / TLS (--schema-registry-config); wins over registryUrl. */
+  registry?: RegistryAccess;
   /** Streams to load (and register) at start (default OUTPUT_STREAMS); others, such as new watch lists, on first use. */
   streams?: readonly string[];
 }
@@ -380,7 +383,8 @@ export class AvroKafkaEncoding implements AvroOutputs {
 
   constructor(private readonly opts: AvroKafkaOptions = {}) {
     this.schemas = new OutputSchemas(opts.schemaDir);
-    this.registry = opts.registryUrl ? new SchemaRegistryClient(opts.registryUrl) : null;
+    const registry = opts.registry ?? opts.registryUrl;
+    this.registry = registry ? new SchemaRegistryClient(registry) : null;
   }
 
   /** Loads every start-up stream's schema and registers it under `<topic>-value`: bad config fails here. */
