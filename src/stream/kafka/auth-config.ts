@@ -152,7 +152,9 @@ function oneOf<T extends string>(p: Property, allowed: readonly T[], name: strin
 export function kafkaAuthFromProperties(props: Map<string, Property>): KafkaAuth {
   for (const [k, p] of props) {
     if (!(KAFKA_PROPERTIES as readonly string[]).includes(k)) {
-      throw new KafkaConfigError(`unknown Kafka property '${k}' (${p.origin}); skyjoin reads ${KAFKA_PROPERTIES.join(', ')}`);
+      // A name that is no property name may be a secret's first half (a password line with '=' in it): not quoted.
+      const named = /^[a-z][a-z0-9]*(\.[a-z0-9]+)+$/.test(k) ? `unknown Kafka property '${k}'` : 'not a Kafka property name';
+      throw new KafkaConfigError(`${named} (${p.origin}); skyjoin reads ${KAFKA_PROPERTIES.join(', ')}`);
     }
   }
   const get = (k: (typeof KAFKA_PROPERTIES)[number]) => props.get(k);

@@ -123,7 +123,10 @@ export function loadRegistryAccess(url: string | undefined, file: string | undef
     throw err;
   }
   for (const [k, p] of props) {
-    if (!(REGISTRY_PROPERTIES as readonly string[]).includes(k)) throw new RegistryAccessError(`unknown schema registry property '${k}' (${p.origin}); skyjoin reads ${REGISTRY_PROPERTIES.join(', ')}`);
+    if (!(REGISTRY_PROPERTIES as readonly string[]).includes(k)) {
+      const named = /^[a-z][a-z0-9]*(\.[a-z0-9]+)*$/.test(k) ? `unknown schema registry property '${k}'` : 'not a schema registry property name';
+      throw new RegistryAccessError(`${named} (${p.origin}); skyjoin reads ${REGISTRY_PROPERTIES.join(', ')}`);
+    }
   }
   const target = url ?? props.get('url')?.value ?? props.get('schema.registry.url')?.value;
   if (!target) {
