@@ -33,6 +33,11 @@ function chain(err: unknown): Chained[] {
   return out;
 }
 
+/** kafkajs' prefix and OpenSSL's error-stack framing taken off ("...:SSL routines:fn:REASON:file:line:..." -> REASON). */
+function cleanMessage(m: string): string {
+  return m.replace(/^Connection error: /, '').replace(/^[0-9A-F]+:error:[0-9A-F]+:[^:]+:[^:]+:([^:]+):.*$/s, '$1').trim();
+}
+
 /**
  * What went wrong, as one line (no secret: kafkajs' messages carry the user
  * name at most), and whether retrying can help.
@@ -42,9 +47,9 @@ export function kafkaFailure(err: unknown, brokers: readonly string[], auth: Kaf
   const where = errs.find((e) => e.broker)?.broker ?? brokers.join(',');
   const config = errs.find((e) => e instanceof KafkaConfigError);
   if (config) return { line: config.message, fatal: true };
-  const sasl = errs.find((e) => e.name === 'KafkaJSSASLAuthenticationError' || e.type === 'SASL_AUTHENTICATION_FAILED');
+  const sasl = errs.find((e) => e.name === 'KafkaJSSASLAuthenticationError' || e.type === 'SASL_AUTHENTICATION_FAILED' || e.type === 'UNSUPPORTED_SASL_MECHANISM');
   if (sasl) {
-    if (/mechanism is not supported by the server/.test(sasl.message)) {
+    if (sasl.type === 'UNSUPPORTED_SASL_MECHANISM' || /mechanism is not supported by the server/.test(sasl.message)) {
       return { line: `Kafka at ${where} does not offer SASL mechanism ${auth.mechanism} (sasl.mechanism)`, fatal: true };
     }
     return { line: `Kafka at ${where} refused the login (${auth.mechanism}${auth.username !== undefined ? ` as '${auth.username}'` : ''}): ${sasl.message}`, fatal: true };
@@ -54,10 +59,19 @@ export function kafkaFailure(err: unknown, brokers: readonly string[], auth: Kaf
     const against = auth.ca ? `the CA in ${auth.ca} (ssl.ca.location)` : 'Node\'s root CAs (set ssl.ca.location)';
     const what = cert.code === 'ERR_TLS_CERT_ALTNAME_INVALID' || cert.code === 'HOSTNAME_MISMATCH'
       ? 'does not name that host' : `does not verify against ${against}`;
-    return { line: `TLS: the certificate of Kafka at ${where} ${what}: ${cert.message.replace(/^Connection error: /, '')}`, fatal: true };
+    return { line: `TLS: the certificate of Kafka at ${where} ${what}: ${cleanMessage(cert.message)}`, fatal: true };
   }
   const code = errs.find((e) => e.code)?.code;
-  const msg = (errs.at(-1) ?? (err as Error)).message ?? String(err);
+  const msg = cleanMessage((errs.at(-1) ?? (err as Error)).message ?? String(err));
+  // The broker's TLS alert when it wants a client certificate (TLS 1.3: after the handshake) or refuses ours.
+  if (/CERTIFICATE_REQUIRED|certificate required|alert bad certificate|BAD_CERTIFICATE|unknown ca/i.test(`${code} ${msg}`)) {
+    return {
+      line: auth.clientCert
+        ? `Kafka at ${where} refused the client certificate ${auth.clientCert}: ${msg}`
+        : `Kafka at ${where} asks for a client certificate (ssl.certificate.location, ssl.key.location): ${msg}`,
+      fatal: true,
+    };
+  }
   if (code === 'ECONNREFUSED') return { line: `Kafka at ${where} refused the connection (is the broker up, and is this its port?)`, fatal: false };
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { line: `Kafka at ${where}: no such host`, fatal: false };
   if (/EPROTO|wrong version number|packet length too long|ECONNRESET/i.test(`${code} ${msg}`) && auth.tls) {
