@@ -10,6 +10,7 @@ import { DirSink } from '../stream/sinks/dir.js';
 import { KafkaSink } from '../stream/sinks/kafka.js';
 import { loadKafkaAuth, type KafkaAuth } from '../stream/kafka/auth-config.js';
 import { checkKafka } from '../stream/kafka/connect-check.js';
+import { formatUpstreamLine, UpstreamLedger } from '../stream/kafka/upstream-ledger.js';
 import { checkRegistry, loadRegistryAccess, type RegistryAccess } from '../stream/kafka/registry-access.js';
 import type { OutputSink } from '../stream/sinks/sink.js';
 import { runStream, type StreamRunOptions } from '../stream/run.js';
@@ -152,7 +153,7 @@ export async function streamCommand(argv: string[]): Promise<number> {
       catalogs: optionalString(values, 'catalogs'), annotate: values['no-annotate'] ? false : optionalString(values, 'annotate'),
       watch: !values['no-watch'],
     });
-    process.stdout.write(`${JSON.stringify({ ...report.totals, outputs: report.outputs, run: report.run, enrichers: report.enrichers, ...(report.night ? { night: report.night, topic: report.topic, reportFile: report.reportFile } : {}), nights: report.nights }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...report.totals, outputs: report.outputs, run: report.run, enrichers: report.enrichers, ...(report.night ? { night: report.night, topic: report.topic, reportFile: report.reportFile } : {}), nights: report.nights, ...(report.upstream ? { upstream: report.upstream, upstreamSummary: report.upstreamSummary } : {}) }, null, 2)}\n`);
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
@@ -167,12 +168,15 @@ async function status(argv: string[]): Promise<number> {
   try {
     const { totals, nights } = store.counts();
     const objectsInTable = store.objects.count();
+    // Per topic and night: upstream offsets vs what the runs received and stored.
+    const upstream = new UpstreamLedger(store).lines();
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ ...totals, objectsInTable, nights })}\n`);
+      process.stdout.write(`${JSON.stringify({ ...totals, objectsInTable, nights, upstream })}\n`);
     } else {
       const head = ['night', ...COUNTERS];
       const rows = [...Object.entries(nights).map(([n, c]) => [n, ...COUNTERS.map((k) => String(c[k]))]), ['total', ...COUNTERS.map((k) => String(totals[k]))]];
       process.stdout.write(`${[head, ...rows].map((r) => r.map((c) => c.padStart(12)).join(' ')).join('\n')}\n`);
+      for (const l of upstream) process.stdout.write(`${formatUpstreamLine(l)}\n`);
     }
   } finally {
     await store.close();

@@ -38,6 +38,8 @@ export interface PipelineOptions {
   cutouts?: boolean;
   parquet?: boolean;
   enrichers?: Enricher[];
+  /** Runs at the end of each batch's ingest transaction (to write more records atomically with it). */
+  inTxn?: (o: BatchOutcome) => void;
 }
 
 export interface RunTotals {
@@ -80,7 +82,10 @@ export class StreamPipeline {
 
   async handle(messages: SourceMessage[]): Promise<BatchOutcome> {
     const batchId = this.parquet?.newBatchId() ?? '';
-    const out = await this.ingestor.processBatch(messages, (o) => this.parquet?.markInTxn(batchId, o.newDetections));
+    const out = await this.ingestor.processBatch(messages, (o) => {
+      this.parquet?.markInTxn(batchId, o.newDetections);
+      this.opts.inTxn?.(o);
+    });
     const now = Date.now();
     for (const a of out.ingested) if (a.message.timestamp) this.latencies.push(now - a.message.timestamp);
     if (this.latencies.length > 200_000) this.latencies.splice(0, this.latencies.length - 100_000);

@@ -13,6 +13,8 @@ import { AnnotationEnricher, registerAnnotationMetrics } from './annotate/annota
 import { endAfterTime, nightOver, resolveNight, sleep, topicFor, waitForTopic, type NightPlan } from './night.js';
 import { PLAINTEXT, type KafkaAuth } from './kafka/auth-config.js';
 import { KafkaConnectError, kafkaFailure } from './kafka/connect-check.js';
+import { FreshnessMonitor } from './kafka/freshness.js';
+import { fetchWatermarks, formatUpstreamLine, UpstreamLedger, type UpstreamLine } from './kafka/upstream-ledger.js';
 import { StreamPipeline, type Enricher, type PipelineOptions } from './pipeline.js';
 import { fileBatches } from './sources/file.js';
 import { KafkaSource } from './sources/kafka.js';
@@ -51,6 +53,10 @@ export interface StreamReport {
   outputs: Record<string, number>;
   enrichers: Record<string, unknown>;
   run: { firstMessageAt: number; lastStoredAt: number; messages: number; latencyMs: { p50: number | null; p99: number | null; samples: number }; cpuMs: CpuTimes };
+  /** Kafka: per topic and night, upstream offsets vs received, stored, dead-lettered, duplicates. */
+  upstream?: UpstreamLine[];
+  /** The same, one line per topic and night, for people. */
+  upstreamSummary?: string[];
   reportFile?: string;
 }
 
@@ -76,10 +82,14 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
   const cpu0 = cpuTimes();
   const registry = new Registry();
   const enrichers = await enrichersFor(o, registry);
+  let ledger: UpstreamLedger | null = null;
   const pipeline = new StreamPipeline({
     dataDir: o.dataDir, instance: o.instance, sink: o.sink, decoder: o.decoder, matchRadiusArcsec: o.matchRadiusArcsec,
-    archive: o.archive, cutouts: o.cutouts, parquet: o.parquet, enrichers,
+    archive: o.archive, cutouts: o.cutouts, parquet: o.parquet, enrichers, inTxn: (b) => ledger?.recordInTxn(b),
   } satisfies PipelineOptions);
+  if (o.source.kind !== 'file') ledger = new UpstreamLedger(pipeline.store);
+  let monitor: FreshnessMonitor | null = null;
+  let runTopics: string[] = [];
   registry.gauge('skyjoin_stream_counts', 'Stream accounting totals (received, decoded, deadLettered, ...)', () =>
     Object.entries(pipeline.store.counts().totals).map(([k, v]) => [{ counter: k }, v]));
   registry.gauge('skyjoin_stream_outputs', 'Records produced per output stream', () =>
@@ -95,6 +105,7 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
   const run = { firstMessageAt: 0, lastStoredAt: 0, messages: 0 };
   const handle = async (msgs: Parameters<StreamPipeline['handle']>[0]) => {
     run.firstMessageAt ||= Date.now();
+    monitor?.saw();
     await pipeline.handle(msgs);
     run.lastStoredAt = Date.now();
     run.messages += msgs.length;
@@ -126,7 +137,32 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
       } else {
         topics = src.topics;
       }
-      if (topics.length > 0 && !o.stopSignal?.aborted) await consume(o, src.brokers, topics, src.group, handle, { endAt, idleMs, log });
+      if (topics.length > 0 && !o.stopSignal?.aborted) {
+        runTopics = topics;
+        const auth = o.kafkaAuth ?? PLAINTEXT;
+        ledger!.night = night;
+        // The upstream's offsets when consuming starts and ends: "produced upstream vs stored".
+        const mark = async (which: 'start' | 'end') => {
+          try {
+            await ledger!.mark(which, await fetchWatermarks(src.brokers, auth, topics));
+          } catch (err) {
+            log({ msg: `could not read the upstream watermarks at the ${which}`, error: (err as Error).message });
+          }
+        };
+        await mark('start');
+        monitor = new FreshnessMonitor({
+          brokers: src.brokers, auth, topics, log, staleAfterMs: o.staleAfterMs, activeUntil: Number.isFinite(endAt) ? endAt : undefined,
+          committed: (t, p) => { const v = pipeline.store.progress.get(['offset', t, String(p)]) as string | undefined; return v === undefined ? -1n : BigInt(v); },
+        });
+        monitor.register(registry);
+        monitor.start();
+        try {
+          await consume(o, src.brokers, topics, src.group, handle, { endAt, idleMs, log });
+        } finally {
+          monitor.stop();
+        }
+        await mark('end');
+      }
     }
   } finally {
     server?.close();
@@ -139,6 +175,11 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
     enrichers: Object.fromEntries(enrichers.map((e) => [e.constructor.name, e.report?.() ?? {}])),
     run: { ...run, latencyMs: { p50: percentile(lat, 50), p99: percentile(lat, 99), samples: lat.length }, cpuMs: cpuSince(cpu0) },
   };
+  if (ledger && runTopics.length) {
+    report.upstream = ledger.lines(runTopics).filter((l) => !night || l.night === night);
+    report.upstreamSummary = report.upstream.map(formatUpstreamLine);
+    for (const line of report.upstreamSummary) log({ msg: 'upstream', line });
+  }
   if (night) {
     const dir = path.join(pipeline.store.dir, 'reports');
     mkdirSync(dir, { recursive: true });

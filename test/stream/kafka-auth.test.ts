@@ -63,6 +63,15 @@ async function cli(argv: string[], env: Record<string, string> = {}): Promise<{ 
   }
 }
 
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
 /** The one line of a failed run: nothing else on stderr, nothing on stdout. */
 function oneLine(r: { code: number; stdout: string; stderr: string }): string {
   expect(r.code).toBe(1);
@@ -178,15 +187,46 @@ describe('a night of real ZTF and Rubin alerts over TLS + SCRAM-SHA-512', () => 
     const nightReport = JSON.parse(night.stdout);
     expect(nightReport).toMatchObject({ night: '20180819', topic: ZTF_TOPIC, received: ztfAlerts, deadLettered: 0, duplicatesSkipped: 0 });
     expect(nightReport.outputs.detections).toBeGreaterThanOrEqual(ztfAlerts);
+    // Did we get them all: the topic's offsets at the start and the end against what was received and stored.
+    expect(nightReport.upstream).toHaveLength(1);
+    expect(nightReport.upstream[0]).toMatchObject({ topic: ZTF_TOPIC, night: '20180819', upstream: ztfAlerts, received: ztfAlerts, stored: ztfAlerts, deadLettered: 0, duplicatesSkipped: 0, missing: 0 });
+    expect(Object.keys(nightReport.upstream[0].end.partitions)).toEqual(['0', '1', '2', '3']);
+    expect(nightReport.upstreamSummary).toEqual([
+      `topic ${ZTF_TOPIC} night 20180819: upstream ${ztfAlerts} (low 0 at start, high ${ztfAlerts} at end, over 4 partitions), received ${ztfAlerts}, stored ${ztfAlerts}, dead-lettered 0, duplicates 0, missing 0`,
+    ]);
+    expect(JSON.parse(readFileSync(nightReport.reportFile, 'utf8')).upstreamSummary).toEqual(nightReport.upstreamSummary);
     expect(proxy.events.some((e) => e.kind === 'login' && e.detail === 'SCRAM-SHA-512 alice')).toBe(true);
 
     // Rubin: the schemas by id from the registry, over HTTPS with basic auth.
     const reg = props('registry.properties', [`basic.auth.user.info=reg:${REGISTRY_PASSWORD}`, `ssl.ca.location=${certs.caFile}`]);
-    const rubin = await cli(['stream', '--from', `kafka://${proxy.bootstrap.join(',')}/${RUBIN_TOPIC}`, '--idle-exit', '2', '--session-timeout', '4', '--group', 'rubin', '--data', data,
-      '--kafka-config', scram(), '--schema-registry', registry.url, '--schema-registry-config', reg, '--no-annotate', '--no-watch']);
+    const metricsPort = await freePort();
+    const running = cli(['stream', '--from', `kafka://${proxy.bootstrap.join(',')}/${RUBIN_TOPIC}`, '--idle-exit', '2', '--session-timeout', '4', '--group', 'rubin', '--data', data,
+      '--kafka-config', scram(), '--schema-registry', registry.url, '--schema-registry-config', reg, '--no-annotate', '--no-watch',
+      '--metrics-port', String(metricsPort), '--stale-after', '1']);
+    let done = false;
+    void running.finally(() => { done = true; });
+    const scrapes: string[] = [];
+    while (!done) {
+      const text = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text(), () => '');
+      if (text) scrapes.push(text);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const rubin = await running;
     expect(rubin.code, rubin.stderr).toBe(0);
+    // Consumer lag and the time since the last message, as Prometheus gauges.
+    const last = scrapes.at(-1)!;
+    for (let p = 0; p < 4; p++) expect(last).toContain(`skyjoin_stream_consumer_lag{partition="${p}",topic="${RUBIN_TOPIC}"} 0`);
+    expect(last).toMatch(/^skyjoin_stream_seconds_since_last_message \d+(\.\d+)?$/m);
+    // The freshness alarm: no message for 1 s (the group join, the idle end) is a warning in the log.
+    const logs = rubin.stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logs.some((l) => l.msg === 'stale: no message' && l.level === 'warn' && l.staleAfterS === 1)).toBe(true);
     const rubinReport = JSON.parse(rubin.stdout);
     expect(rubinReport).toMatchObject({ received: ztfAlerts + records.length, deadLettered: 0, duplicatesSkipped: 0 });
+    // Without a conductor: lines by the alerts' nights, and the topic's '*' line with the offsets.
+    const all = rubinReport.upstream.find((l: { night: string }) => l.night === '*');
+    expect(all).toMatchObject({ topic: RUBIN_TOPIC, upstream: records.length, received: records.length, stored: records.length, missing: 0 });
+    const byNight = rubinReport.upstream.filter((l: { night: string }) => l.night !== '*');
+    expect(byNight.reduce((s: number, l: { stored: number }) => s + l.stored, 0)).toBe(records.length);
     for (const v of LSST_VERSIONS) expect(registry.requests.some((q) => q.path === `/schemas/ids/${schemaIdOf(v)}` && q.authorized)).toBe(true);
     // Every Rubin alert once, under its diaSourceId, with the version it came in.
     const decoded = await Promise.all(wire.map((w) => new AlertDecoder({ lsstSchemas: LSST_SCHEMAS }).decode(w.value)));
@@ -195,8 +235,13 @@ describe('a night of real ZTF and Rubin alerts over TLS + SCRAM-SHA-512', () => 
 
     const status = await cli(['stream', 'status', '--data', data]);
     expect(status.code).toBe(0);
+    expect(status.stdout).toContain(nightReport.upstreamSummary[0]);
+    expect(status.stdout).toContain(`topic ${RUBIN_TOPIC} night *: upstream ${records.length} (low 0 at start, high ${records.length} at end, over 4 partitions), received ${records.length}, stored ${records.length}, dead-lettered 0, duplicates 0, missing 0`);
     const statusJson = await cli(['stream', 'status', '--data', data, '--json']);
     expect(JSON.parse(statusJson.stdout).received).toBe(ztfAlerts + records.length);
+    expect(JSON.parse(statusJson.stdout).upstream.map((l: { topic: string; night: string }) => `${l.topic} ${l.night}`)).toContain(`${ZTF_TOPIC} 20180819`);
+    // Metrics were scraped during the run: they hold no secret either.
+    printed.push(...scrapes);
 
     // No secret anywhere: what the runs printed, and every file they wrote (reports, stores, outputs).
     const files: string[] = [];
