@@ -254,3 +254,38 @@ describe('a night of real ZTF and Rubin alerts over TLS + SCRAM-SHA-512', () => 
     }
   }, 180_000);
 });
+
+describe('freshness and lag', () => {
+  it('lag is the high watermark minus the next stored offset; the alarm fires once per silence, only while the night is on', async () => {
+    const { FreshnessMonitor } = await import('../../src/stream/kafka/freshness.js');
+    const logs: Array<Record<string, unknown>> = [];
+    const auth = loadKafkaAuth(scram(), {});
+    await mock.createTopic('lag', 2);
+    const producer = new Kafka({ clientId: 't', brokers: proxy.bootstrap, logLevel: logLevel.NOTHING, ...auth.kafkajs() }).producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    await producer.send({ topic: 'lag', messages: Array.from({ length: 30 }, (_, i) => ({ value: `m${i}`, partition: i % 2 })) });
+    await producer.disconnect();
+    // Offsets 0..9 of both partitions stored, 15 in each upstream: a lag of 5 + 5.
+    const m = new FreshnessMonitor({ brokers: proxy.bootstrap, auth, topics: ['lag'], committed: () => 9n, log: (o) => logs.push(o), staleAfterMs: 60_000, activeUntil: Date.now() + 3_600_000 });
+    m.start();
+    try {
+      for (let i = 0; i < 100 && m.lag().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      m.stop();
+    }
+    expect(m.lag()).toEqual([[{ topic: 'lag', partition: '0' }, 5], [{ topic: 'lag', partition: '1' }, 5]]);
+    // The alarm, on explicit clocks: quiet before 60 s, once at 60 s, again only after messages flowed.
+    const t0 = Date.now();
+    m.check(t0 + 59_000);
+    expect(logs.filter((l) => l.msg === 'stale: no message')).toHaveLength(0);
+    m.check(t0 + 61_000);
+    m.check(t0 + 90_000);
+    expect(logs.filter((l) => l.msg === 'stale: no message')).toHaveLength(1);
+    m.saw();
+    expect(logs.filter((l) => l.msg === 'messages flow again')).toHaveLength(1);
+    // After the night's end, silence is expected: no alarm.
+    const ended = new FreshnessMonitor({ brokers: [], auth, topics: ['t'], committed: () => -1n, log: (o) => logs.push(o), staleAfterMs: 1000, activeUntil: t0 });
+    ended.check(t0 + 10_000);
+    expect(logs.filter((l) => l.msg === 'stale: no message')).toHaveLength(1);
+  });
+});
