@@ -55,10 +55,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   // kafkajs and the decoders are loaded once the flags are known to be good.
   const { ReplayError, replayAlerts } = await import('../stream/replay/producer.js');
   const { loadKafkaAuth } = await import('../stream/kafka/auth-config.js');
-  const { checkKafka } = await import('../stream/kafka/connect-check.js');
   const auth = loadKafkaAuth(optionalString(values, 'kafka-config'));
-  // One bounded login first: a refused password or an untrusted certificate is one line, not retries.
-  await checkKafka(brokers, auth, 'skyjoin-replay');
   const ac = new AbortController();
   const stop = () => ac.abort();
   process.once('SIGINT', stop);

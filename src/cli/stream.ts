@@ -13,6 +13,7 @@ import { checkKafka } from '../stream/kafka/connect-check.js';
 import { formatUpstreamLine, UpstreamLedger } from '../stream/kafka/upstream-ledger.js';
 import { checkRegistry, loadRegistryAccess, type RegistryAccess } from '../stream/kafka/registry-access.js';
 import type { OutputSink } from '../stream/sinks/sink.js';
+import { endAfterTime, resolveNight, topicFor } from '../stream/night.js';
 import { runStream, type StreamRunOptions } from '../stream/run.js';
 import { COUNTERS, StreamStore } from '../stream/store.js';
 import { numberFlag, optionalString, parse, requireString } from './args.js';
@@ -130,6 +131,12 @@ export async function streamCommand(argv: string[]): Promise<number> {
   }
   const sessionS = numberFlag(values, 'session-timeout', { min: 1, max: 3600, def: 30 }, USAGE);
   const consumer = { sessionTimeout: sessionS * 1000, heartbeatInterval: Math.min(3000, (sessionS * 1000) / 10) };
+  if (source.kind === 'night') {
+    // The plan's mistakes before anything connects.
+    const n = resolveNight(source.plan.night);
+    topicFor(source.plan.pattern, n);
+    endAfterTime(n, source.plan.endAfter);
+  }
   const staleAfterMs = values['stale-after'] === undefined ? undefined : numberFlag(values, 'stale-after', { min: 1 }, USAGE) * 1000;
   if (staleAfterMs !== undefined && !kafka) throw new UsageError('--stale-after needs --from kafka://');
   // Settings first (a bad file is one line before anything connects), then one bounded login to each cluster and the registry.

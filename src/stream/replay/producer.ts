@@ -12,7 +12,8 @@
 import { readFileSync } from 'node:fs';
 import { CompressionTypes, Kafka, logLevel, type Message, type Producer } from 'kafkajs';
 import { AlertDecoder } from '../decoding/decoder.js';
-import type { KafkaAuth } from '../kafka/auth-config.js';
+import { PLAINTEXT, type KafkaAuth } from '../kafka/auth-config.js';
+import { checkKafka } from '../kafka/connect-check.js';
 import { fileSourceFiles } from '../sources/file.js';
 import { alertCopies, DEFAULT_SPACING_ARCSEC } from './multiply.js';
 import { DEFAULT_REGION_ORDER, partitionOfRegion, regionOf } from './partition.js';
@@ -134,6 +135,8 @@ export async function replayAlerts(opts: ReplayOptions): Promise<ReplayReport> {
   const rate = opts.rate ?? 0;
   const where = `kafka://${opts.brokers.join(',')}/${opts.topic}`;
   const retries = opts.retries ?? 8;
+  // One bounded login first: a refused password or an untrusted certificate is one line, not retries.
+  await checkKafka(opts.brokers, opts.auth ?? PLAINTEXT, opts.clientId ?? 'skyjoin-replay');
   const kafka = new Kafka({
     clientId: opts.clientId ?? 'skyjoin-replay', brokers: opts.brokers, logLevel: logLevel.NOTHING,
     connectionTimeout: 3000, retry: { initialRetryTime: 300, maxRetryTime: 5000, retries }, ...opts.auth?.kafkajs(),
