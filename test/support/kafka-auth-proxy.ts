@@ -75,7 +75,7 @@ const frame = (body: Buffer) => Buffer.concat([i32(body.length), body]);
 
 /** Splits a byte stream into Kafka frames (int32 size, then the frame). */
 class Framer {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   push(chunk: Buffer): Buffer[] {
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
     const out: Buffer[] = [];
@@ -181,7 +181,11 @@ function serve(client: net.Socket, upstreamAddr: string, o: KafkaAuthProxyOption
         for (const res of fromUpstream.push(chunk)) {
           const slot = queue.find((q) => !q.done);
           if (!slot) return refuse('answer from the mock without a request');
-          slot.out = adjust(slot.apiKey, slot.version, res);
+          try {
+            slot.out = adjust(slot.apiKey, slot.version, res);
+          } catch (err) {
+            return refuse((err as Error).message);
+          }
           slot.done = true;
         }
         flush();
