@@ -45,7 +45,7 @@ export function version(): string {
 // Errors that say what the user did wrong (bad input file, bad config, bad
 // value given to the library, an output that cannot be written): told apart by
 // name so that checking them loads none of their modules.
-const USER_ERRORS = new Set(['CatalogInputError', 'ConfigError', 'OutputError', 'RangeError', 'TypeError', 'ReplayError']);
+const USER_ERRORS = new Set(['CatalogInputError', 'ConfigError', 'OutputError', 'RangeError', 'TypeError', 'ReplayError', 'KafkaConfigError', 'KafkaConnectError', 'SchemaRegistryConfigError']);
 
 /** The one line an error is reported as, and its exit code. */
 export function describeError(err: unknown): { line: string; code: number; expected: boolean } {

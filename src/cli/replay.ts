@@ -26,6 +26,8 @@ options:
   --batch N               messages per produce request (default 500)
   --retries N             producer retries before giving up (default 8)
   --lsst-schemas DIR      Rubin .avsc folder, for Confluent-framed input files
+  --kafka-config FILE     librdkafka-style properties for TLS/SASL (security.protocol, sasl.mechanism,
+                          sasl.username, sasl.password, ssl.ca.location, ...); SKYJOIN_KAFKA_* override it
 Prints progress (JSON lines) to stderr and the final figures as JSON to stdout.`;
 
 export async function replayCommand(argv: string[]): Promise<number> {
@@ -33,7 +35,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
     from: { type: 'string' }, to: { type: 'string' }, rate: { type: 'string' }, multiply: { type: 'string' },
     'spacing-arcsec': { type: 'string' }, partitions: { type: 'string' }, 'region-order': { type: 'string' },
     'strip-cutouts': { type: 'boolean' }, compression: { type: 'string' }, limit: { type: 'string' },
-    batch: { type: 'string' }, retries: { type: 'string' }, 'lsst-schemas': { type: 'string' },
+    batch: { type: 'string' }, retries: { type: 'string' }, 'lsst-schemas': { type: 'string' }, 'kafka-config': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   }, USAGE);
   if (values.help) { process.stdout.write(`${USAGE}\n`); return 0; }
@@ -52,13 +54,15 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const limit = numberFlag(values, 'limit', { min: 1, integer: true }, USAGE);
   // kafkajs and the decoders are loaded once the flags are known to be good.
   const { ReplayError, replayAlerts } = await import('../stream/replay/producer.js');
+  const { loadKafkaAuth } = await import('../stream/kafka/auth-config.js');
+  const auth = loadKafkaAuth(optionalString(values, 'kafka-config'));
   const ac = new AbortController();
   const stop = () => ac.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
     const report = await replayAlerts({
-      from, brokers, topic: topics[0], multiply,
+      from, brokers, auth, topic: topics[0], multiply,
       rate: numberFlag(values, 'rate', { min: 0, def: 0 }, USAGE),
       spacingArcsec: numberFlag(values, 'spacing-arcsec', { min: 0.001, max: 3600, def: DEFAULT_SPACING_ARCSEC }, USAGE),
       partitions: Number.isNaN(partitions) ? undefined : partitions,

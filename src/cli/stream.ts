@@ -8,7 +8,12 @@ import path from 'node:path';
 import { AvroFileOutputs, AvroKafkaEncoding } from '../stream/sinks/avro-out.js';
 import { DirSink } from '../stream/sinks/dir.js';
 import { KafkaSink } from '../stream/sinks/kafka.js';
+import { loadKafkaAuth, type KafkaAuth } from '../stream/kafka/auth-config.js';
+import { checkKafka } from '../stream/kafka/connect-check.js';
+import { formatUpstreamLine, UpstreamLedger } from '../stream/kafka/upstream-ledger.js';
+import { checkRegistry, loadRegistryAccess, type RegistryAccess } from '../stream/kafka/registry-access.js';
 import type { OutputSink } from '../stream/sinks/sink.js';
+import { endAfterTime, resolveNight, topicFor } from '../stream/night.js';
 import { runStream, type StreamRunOptions } from '../stream/run.js';
 import { COUNTERS, StreamStore } from '../stream/store.js';
 import { numberFlag, optionalString, parse, requireString } from './args.js';
@@ -20,6 +25,7 @@ const USAGE = `usage: skyjoin stream --from kafka://HOST:PORT/TOPIC[,TOPIC...] -
        skyjoin stream --from kafka://HOST:PORT --topic-pattern 'ztf_{date}_programid1' --night auto --group NAME [options]
        skyjoin stream --from file:PATH [options]
        skyjoin stream status [--data DIR] [--instance TAG] [--json]
+       skyjoin stream instance create|delete --instance TAG [options]   (see 'skyjoin stream instance --help')
 options:
   --data DIR              state: objects, history, archive, cutouts, Parquet, and the watch lists that
                           'skyjoin serve --data DIR' writes (default $SKYJOIN_DATA or ~/.local/share/skyjoin)
@@ -28,8 +34,16 @@ options:
                           the source cluster for Kafka)
   --avro                  also write Avro: OUT/<stream>.avro container files (dir:), or Avro message
                           values instead of JSON (kafka://), with the schemas in schemas/*.avsc
+  --kafka-config FILE     librdkafka-style properties for TLS/SASL (security.protocol, sasl.mechanism,
+                          sasl.username, sasl.password, ssl.ca.location, ...); SKYJOIN_KAFKA_* variables
+                          override it (SKYJOIN_KAFKA_SASL_PASSWORD for sasl.password). Default: plaintext
+  --to-kafka-config FILE  the same for a --to kafka:// cluster other than the source (default: --kafka-config)
   --lsst-schemas DIR      Rubin .avsc folder for Confluent-framed messages
   --schema-registry URL   Rubin schemas by id; with --avro, output schemas are registered there too
+  --schema-registry-config FILE   basic.auth.user.info=USER:PASSWORD, ssl.ca.location, ... for the
+                          registry; SKYJOIN_SCHEMA_REGISTRY_* variables override it
+  --stale-after SECONDS   Kafka: log a freshness alarm when no message arrived for this long (during
+                          the night with --topic-pattern)
   --match-radius-arcsec R object matching radius (default 1.5)
   --catalogs DIR_OR_CONFIG   catalogs to annotate with (default: the shipped bsc5, openngc, gcvs)
   --annotate FILE         per-catalog radius, mode (best|all), k, columns, ellipseScale (JSON)
@@ -48,17 +62,26 @@ night conductor (with --topic-pattern):
 
 export { parseKafkaUrl };
 
-async function sinkFor(to: string | undefined, defaultDir: string, brokers: string[] | null, instance: string | undefined, avro: boolean, registryUrl: string | undefined): Promise<OutputSink> {
+async function sinkFor(
+  to: string | undefined, defaultDir: string, brokers: string[] | null, instance: string | undefined, avro: boolean,
+  registry: RegistryAccess | undefined, auth: { from: KafkaAuth; to: KafkaAuth },
+): Promise<OutputSink> {
   const dir = (d: string) => new DirSink(d, instance, avro ? new AvroFileOutputs(d, { instance }) : undefined);
-  const kafka = async (b: string[]) => new KafkaSink(b, instance, avro ? await AvroKafkaEncoding.create({ instance, registryUrl }) : undefined);
-  if (!to) return brokers ? kafka(brokers) : dir(defaultDir);
+  const kafka = async (b: string[], a: KafkaAuth) => new KafkaSink(b, instance, avro ? await AvroKafkaEncoding.create({ instance, registry }) : undefined, undefined, a);
+  if (!to) return brokers ? kafka(brokers, auth.from) : dir(defaultDir);
   if (to.startsWith('dir:')) return dir(path.resolve(to.slice(4)));
-  if (to.startsWith('kafka://')) return kafka(parseKafkaUrl(to, false).brokers);
+  if (to.startsWith('kafka://')) {
+    const b = parseKafkaUrl(to, false).brokers;
+    // Another cluster than the source: log in there before the run starts too.
+    if (!brokers || b.join() !== brokers.join() || auth.to !== auth.from) await checkKafka(b, auth.to);
+    return kafka(b, auth.to);
+  }
   throw new UsageError(`--to must be dir:PATH or kafka://HOST:PORT, got '${to}'`);
 }
 
 export async function streamCommand(argv: string[]): Promise<number> {
   if (argv[0] === 'status') return status(argv.slice(1));
+  if (argv[0] === 'instance') return (await import('./stream-instance.js')).instanceCommand(argv.slice(1));
   const { values } = parse(argv, {
     from: { type: 'string' }, to: { type: 'string' }, group: { type: 'string' }, data: { type: 'string' },
     instance: { type: 'string' }, 'lsst-schemas': { type: 'string' }, 'schema-registry': { type: 'string' },
@@ -67,6 +90,7 @@ export async function streamCommand(argv: string[]): Promise<number> {
     catalogs: { type: 'string' }, annotate: { type: 'string' }, 'no-annotate': { type: 'boolean' }, 'no-watch': { type: 'boolean' },
     'metrics-port': { type: 'string' }, 'session-timeout': { type: 'string' }, 'topic-pattern': { type: 'string' }, night: { type: 'string' },
     'poll-seconds': { type: 'string' }, 'end-after': { type: 'string' }, 'night-idle': { type: 'string' }, 'max-wait': { type: 'string' },
+    'kafka-config': { type: 'string' }, 'to-kafka-config': { type: 'string' }, 'schema-registry-config': { type: 'string' }, 'stale-after': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   }, USAGE);
   if (values.help) { process.stdout.write(`${USAGE}\n`); return 0; }
@@ -107,8 +131,22 @@ export async function streamCommand(argv: string[]): Promise<number> {
   }
   const sessionS = numberFlag(values, 'session-timeout', { min: 1, max: 3600, def: 30 }, USAGE);
   const consumer = { sessionTimeout: sessionS * 1000, heartbeatInterval: Math.min(3000, (sessionS * 1000) / 10) };
-  const registryUrl = optionalString(values, 'schema-registry');
-  const sink = await sinkFor(optionalString(values, 'to'), path.join(storeDir, 'out'), kafka?.brokers ?? null, instance, !!values.avro, registryUrl);
+  if (source.kind === 'night') {
+    // The plan's mistakes before anything connects.
+    const n = resolveNight(source.plan.night);
+    topicFor(source.plan.pattern, n);
+    endAfterTime(n, source.plan.endAfter);
+  }
+  const staleAfterMs = values['stale-after'] === undefined ? undefined : numberFlag(values, 'stale-after', { min: 1 }, USAGE) * 1000;
+  if (staleAfterMs !== undefined && !kafka) throw new UsageError('--stale-after needs --from kafka://');
+  // Settings first (a bad file is one line before anything connects), then one bounded login to each cluster and the registry.
+  const kafkaAuth = loadKafkaAuth(optionalString(values, 'kafka-config'));
+  const toConfig = optionalString(values, 'to-kafka-config');
+  const toAuth = toConfig ? loadKafkaAuth(toConfig, {}) : kafkaAuth;
+  const registry = loadRegistryAccess(optionalString(values, 'schema-registry'), optionalString(values, 'schema-registry-config'));
+  if (kafka) await checkKafka(kafka.brokers, kafkaAuth);
+  if (registry) await checkRegistry(registry);
+  const sink = await sinkFor(optionalString(values, 'to'), path.join(storeDir, 'out'), kafka?.brokers ?? null, instance, !!values.avro, registry, { from: kafkaAuth, to: toAuth });
   const log = (o: Record<string, unknown>) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...o })}\n`);
   const abort = new AbortController();
   const onSignal = (sig: string) => { log({ msg: 'signal', sig }); abort.abort(); };
@@ -116,13 +154,14 @@ export async function streamCommand(argv: string[]): Promise<number> {
   process.once('SIGINT', onSignal);
   try {
     const report = await runStream({
-      dataDir, instance, sink, matchRadiusArcsec: radius, source, log, stopSignal: abort.signal, metricsPort, consumer,
-      decoder: { lsstSchemas: optionalString(values, 'lsst-schemas'), schemaRegistryUrl: registryUrl },
+      dataDir, instance, sink, matchRadiusArcsec: radius, source, log, stopSignal: abort.signal, metricsPort, consumer, kafkaAuth, staleAfterMs,
+      decoder: { lsstSchemas: optionalString(values, 'lsst-schemas'), schemaRegistry: registry },
       archive: !values['no-archive'], cutouts: !values['no-cutouts'], parquet: !values['no-parquet'],
       catalogs: optionalString(values, 'catalogs'), annotate: values['no-annotate'] ? false : optionalString(values, 'annotate'),
       watch: !values['no-watch'],
     });
-    process.stdout.write(`${JSON.stringify({ ...report.totals, outputs: report.outputs, run: report.run, stages: report.stages, ...(report.night ? { night: report.night, topic: report.topic, reportFile: report.reportFile } : {}), nights: report.nights }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...report.totals, outputs: report.outputs, run: report.run, stages: report.stages, ...(report.night ? { night: report.night, topic: report.topic, reportFile: report.reportFile } : {}), nights: report.nights, ...(report.upstream ? { upstream: report.upstream, upstreamSummary: report.upstreamSummary } : {}) }, null, 2)}
+`);
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
@@ -137,12 +176,15 @@ async function status(argv: string[]): Promise<number> {
   try {
     const { totals, nights } = store.counts();
     const objectsInTable = store.objects.count();
+    // Per topic and night: upstream offsets vs what the runs received and stored.
+    const upstream = new UpstreamLedger(store).lines();
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ ...totals, objectsInTable, nights })}\n`);
+      process.stdout.write(`${JSON.stringify({ ...totals, objectsInTable, nights, upstream })}\n`);
     } else {
       const head = ['night', ...COUNTERS];
       const rows = [...Object.entries(nights).map(([n, c]) => [n, ...COUNTERS.map((k) => String(c[k]))]), ['total', ...COUNTERS.map((k) => String(totals[k]))]];
       process.stdout.write(`${[head, ...rows].map((r) => r.map((c) => c.padStart(12)).join(' ')).join('\n')}\n`);
+      for (const l of upstream) process.stdout.write(`${formatUpstreamLine(l)}\n`);
     }
   } finally {
     await store.close();

@@ -7,6 +7,8 @@
 // report, exit.
 
 import { Kafka, logLevel } from 'kafkajs';
+import { PLAINTEXT, type KafkaAuth } from './kafka/auth-config.js';
+import { KafkaConnectError, kafkaFailure } from './kafka/connect-check.js';
 
 export interface NightPlan {
   /** Topic name with `{date}` standing for YYYYMMDD, e.g. 'ztf_{date}_programid1'. */
@@ -59,9 +61,10 @@ export function endAfterTime(night: string, endAfter: string): number {
  * instead of hanging.
  */
 export async function waitForTopic(
-  brokers: string[], topic: string, o: { pollMs: number; deadline?: number; signal?: AbortSignal; log?: (m: Record<string, unknown>) => void },
+  brokers: string[], topic: string, o: { pollMs: number; deadline?: number; signal?: AbortSignal; log?: (m: Record<string, unknown>) => void; auth?: KafkaAuth },
 ): Promise<boolean> {
-  const kafka = new Kafka({ clientId: 'skyjoin-conductor', brokers, logLevel: logLevel.NOTHING, requestTimeout: 5000, connectionTimeout: 3000, retry: { retries: 2 } });
+  const auth = o.auth ?? PLAINTEXT;
+  const kafka = new Kafka({ clientId: 'skyjoin-conductor', brokers, logLevel: logLevel.NOTHING, requestTimeout: 5000, connectionTimeout: 3000, retry: { retries: 2 }, ...auth.kafkajs() });
   const admin = kafka.admin();
   let connected = false;
   let polls = 0;
@@ -78,6 +81,9 @@ export async function waitForTopic(
         }
         if (polls++ % 10 === 0) o.log?.({ msg: 'waiting for topic', topic });
       } catch (err) {
+        // A refused login or an untrusted certificate does not heal by waiting.
+        const failure = kafkaFailure(err, brokers, auth);
+        if (failure.fatal) throw new KafkaConnectError(failure.line);
         o.log?.({ msg: 'cluster not reachable, retrying', topic, error: (err as Error).message });
         if (connected) { await admin.disconnect().catch(() => {}); connected = false; }
       }

@@ -1,7 +1,8 @@
 // One `skyjoin stream` run, wired: the pipeline (with the annotate and watch
 // stages the options ask for) fed by a file source, a Kafka consumer group
 // on a topic list, or the night's topic found by the conductor; metrics
-// while it runs; then the run's report.
+// while it runs; with Kafka, the upstream ledger (a stage) and a freshness
+// monitor; then the run's report.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -11,8 +12,11 @@ import { cpuSince, cpuTimes, type CpuTimes } from '../metrics/cpu.js';
 import { Registry } from '../metrics/registry.js';
 import { annotationSpecs, type AnnotationConfig } from './annotate/config.js';
 import { Annotator, registerAnnotationMetrics } from './annotate/annotator.js';
+import { PLAINTEXT, type KafkaAuth } from './kafka/auth-config.js';
+import { FreshnessMonitor } from './kafka/freshness.js';
+import { fetchWatermarks, formatUpstreamLine, UpstreamLedger, type UpstreamLine } from './kafka/upstream-ledger.js';
 import { endAfterTime, resolveNight, topicFor, waitForTopic, type NightPlan } from './night.js';
-import { StreamPipeline, type PipelineOptions } from './pipeline.js';
+import { alertStages, StreamPipeline, type PipelineOptions } from './pipeline.js';
 import type { SourceMessage } from './stage.js';
 import { AnnotateStage } from './stages/annotate.js';
 import { WatchStage } from './stages/watch.js';
@@ -33,6 +37,10 @@ export interface StreamRunOptions extends Omit<PipelineOptions, 'annotate' | 'wa
     | { kind: 'file'; path: string }
     | { kind: 'kafka'; brokers: string[]; topics: string[]; group: string; idleExitMs?: number }
     | { kind: 'night'; brokers: string[]; group: string; plan: NightPlan };
+  /** TLS / SASL for every Kafka client of the run (--kafka-config); default plaintext. */
+  kafkaAuth?: KafkaAuth;
+  /** Kafka: log a freshness alarm when no message arrived for this long (during the night, with a conductor). */
+  staleAfterMs?: number;
   /** Test-friendly consumer timings. */
   consumer?: { sessionTimeout?: number; heartbeatInterval?: number; maxWaitTimeInMs?: number; maxBatch?: number };
   log?: (o: Record<string, unknown>) => void;
@@ -49,6 +57,10 @@ export interface StreamReport {
   /** Counters of the stages that keep any (annotate, watch), by stage name. */
   stages: Record<string, unknown>;
   run: { firstMessageAt: number; lastStoredAt: number; messages: number; latencyMs: { p50: number | null; p99: number | null; samples: number }; cpuMs: CpuTimes };
+  /** Kafka: per topic and night, upstream offsets vs received, stored, dead-lettered, duplicates. */
+  upstream?: UpstreamLine[];
+  /** The same, one line per topic and night, for people. */
+  upstreamSummary?: string[];
   reportFile?: string;
 }
 
@@ -73,10 +85,20 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
   const log = o.log ?? (() => {});
   const cpu0 = cpuTimes();
   const registry = new Registry();
+  // Kafka runs keep the upstream ledger: a stage just before the outputs, so
+  // its counts are written in each batch's store transaction.
+  let ledger: UpstreamLedger | null = null;
   const pipeline = new StreamPipeline({
     dataDir: o.dataDir, instance: o.instance, sink: o.sink, decoder: o.decoder, matchRadiusArcsec: o.matchRadiusArcsec,
     archive: o.archive, cutouts: o.cutouts, parquet: o.parquet, ...(await optionalStages(o, registry)),
+    stages: (parts) => {
+      const list = alertStages(parts);
+      if (o.source.kind !== 'file') list.splice(list.length - 1, 0, (ledger = new UpstreamLedger(parts.store)));
+      return list;
+    },
   } satisfies PipelineOptions);
+  let monitor: FreshnessMonitor | null = null;
+  let runTopics: string[] = [];
   registry.gauge('skyjoin_stream_counts', 'Stream accounting totals (received, decoded, deadLettered, ...)', () =>
     Object.entries(pipeline.store.counts().totals).map(([k, v]) => [{ counter: k }, v]));
   registry.gauge('skyjoin_stream_outputs', 'Records produced per output stream', () =>
@@ -92,6 +114,7 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
   const run = { firstMessageAt: 0, lastStoredAt: 0, messages: 0 };
   const handle = async (msgs: SourceMessage[]) => {
     run.firstMessageAt ||= Date.now();
+    monitor?.saw();
     await pipeline.handle(msgs);
     run.lastStoredAt = Date.now();
     run.messages += msgs.length;
@@ -114,7 +137,7 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
         endAt = endAfterTime(night, src.plan.endAfter);
         const deadline = src.plan.maxWaitMs !== undefined ? Date.now() + src.plan.maxWaitMs : Math.max(endAt + idleMs, Date.now() + idleMs);
         log({ msg: 'night', night, topic, endAfter: new Date(endAt).toISOString() });
-        const found = await waitForTopic(src.brokers, want, { pollMs: src.plan.pollMs, deadline, signal: o.stopSignal, log });
+        const found = await waitForTopic(src.brokers, want, { pollMs: src.plan.pollMs, deadline, signal: o.stopSignal, log, auth: o.kafkaAuth });
         if (!found) {
           log({ msg: o.stopSignal?.aborted ? 'stopped while waiting for the topic' : 'the topic never appeared: the night ends empty', topic });
           topic = null;
@@ -124,10 +147,33 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
         topics = src.topics;
       }
       if (topics.length > 0 && !o.stopSignal?.aborted) {
-        await consumeGroup({
-          brokers: src.brokers, topics, group: o.instance ? `${src.group}-${o.instance}` : src.group,
-          consumer: o.consumer, idleMs, endAt, log, stopSignal: o.stopSignal,
-        }, handle);
+        runTopics = topics;
+        const auth = o.kafkaAuth ?? PLAINTEXT;
+        ledger!.night = night;
+        // The upstream's offsets when consuming starts and ends: "produced upstream vs stored".
+        const mark = async (which: 'start' | 'end') => {
+          try {
+            await ledger!.mark(which, await fetchWatermarks(src.brokers, auth, topics));
+          } catch (err) {
+            log({ msg: `could not read the upstream watermarks at the ${which}`, error: (err as Error).message });
+          }
+        };
+        await mark('start');
+        monitor = new FreshnessMonitor({
+          brokers: src.brokers, auth, topics, log, staleAfterMs: o.staleAfterMs, activeUntil: Number.isFinite(endAt) ? endAt : undefined,
+          committed: (t, p) => pipeline.checkpoint.committed(t, p),
+        });
+        monitor.register(registry);
+        monitor.start();
+        try {
+          await consumeGroup({
+            brokers: src.brokers, topics, group: o.instance ? `${src.group}-${o.instance}` : src.group, auth: o.kafkaAuth,
+            consumer: o.consumer, idleMs, endAt, log, stopSignal: o.stopSignal,
+          }, handle);
+        } finally {
+          monitor.stop();
+        }
+        await mark('end');
       }
     }
   } finally {
@@ -141,6 +187,11 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
     stages: pipeline.report(),
     run: { ...run, latencyMs: { p50: percentile(lat, 50), p99: percentile(lat, 99), samples: lat.length }, cpuMs: cpuSince(cpu0) },
   };
+  if (ledger && runTopics.length) {
+    report.upstream = (ledger as UpstreamLedger).lines(runTopics).filter((l) => !night || l.night === night);
+    report.upstreamSummary = report.upstream.map(formatUpstreamLine);
+    for (const line of report.upstreamSummary) log({ msg: 'upstream', line });
+  }
   if (night) {
     const dir = path.join(pipeline.store.dir, 'reports');
     mkdirSync(dir, { recursive: true });

@@ -181,6 +181,11 @@ describe('stream from Kafka', () => {
     expect(msgsOf('restarting the consumer')).toHaveLength(1);
     expect(msgsOf('joined group').at(-1)?.partitions).toEqual({ ztf4: [0, 1] });
     expect(report.totals).toMatchObject({ received: 40, decoded: 40, deadLettered: 0 });
-    expect(logs.at(-1)?.msg).toBe('left the group');
+    // Leaving the group is the consumer's last word; the run's summary lines ('upstream') follow it.
+    expect(logs.filter((l) => l.msg !== 'upstream').at(-1)?.msg).toBe('left the group');
+    expect(logs.at(-1)).toMatchObject({ msg: 'upstream', line: expect.stringMatching(/^topic ztf4 night \*: upstream 40 .* received 40, .* missing 0$/) });
+    const all = report.upstream!.find((l) => l.night === '*')!;
+    expect(all.stored + all.duplicatesSkipped).toBe(40);
+    expect(all.duplicatesSkipped).toBe(report.totals.duplicatesSkipped);
   }, 120_000);
 });

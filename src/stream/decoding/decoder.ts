@@ -13,6 +13,7 @@ import path from 'node:path';
 import type avro from 'avsc';
 import { typeOf, typeOfNamed } from './avro-types.js';
 import type { Alert } from './alert.js';
+import { RegistryAccess } from '../kafka/registry-access.js';
 import { isContainer, readContainer } from './container.js';
 import { DecodeError } from './errors.js';
 import { normalizeLsst } from './lsst.js';
@@ -23,6 +24,8 @@ export interface DecoderOptions {
   lsstSchemas?: string;
   /** A Confluent schema registry, e.g. http://localhost:8081. */
   schemaRegistryUrl?: string;
+  /** The same with basic auth / TLS (--schema-registry-config); wins over schemaRegistryUrl. */
+  schemaRegistry?: RegistryAccess;
   /**
    * Read only what the pipeline uses of ZTF packets (Alert.candidate then holds
    * those fields alone; histories and photometry are complete). Default false.
@@ -85,20 +88,33 @@ export class SchemaFolder {
 /** Rubin schemas by id from a Confluent schema registry, cached. */
 export class SchemaRegistry {
   private readonly types = new Map<number, WireSchema>();
-  constructor(readonly url: string) {}
+  private readonly access: RegistryAccess;
+  constructor(access: RegistryAccess | string) {
+    this.access = typeof access === 'string' ? new RegistryAccess(access) : access;
+  }
+
+  /** The registry's URL, without user info. */
+  get url(): string {
+    return this.access.url;
+  }
 
   async get(id: number): Promise<WireSchema | undefined> {
     const hit = this.types.get(id);
     if (hit) return hit;
-    let res: Response;
+    let res: { status: number; text: string };
     try {
-      res = await fetch(`${this.url.replace(/\/$/, '')}/schemas/ids/${id}`);
+      res = await this.access.request(`/schemas/ids/${id}`, { headers: { accept: 'application/vnd.schemaregistry.v1+json, application/json' } });
     } catch (err) {
       throw new DecodeError('schema-registry-unavailable', `schema registry ${this.url} did not answer: ${(err as Error).message}`);
     }
     if (res.status === 404) return undefined;
-    if (!res.ok) throw new DecodeError('schema-registry-unavailable', `schema registry ${this.url} answered ${res.status} for schema ${id}`);
-    const body = await res.json() as { schema?: string };
+    if (res.status < 200 || res.status > 299) throw new DecodeError('schema-registry-unavailable', `schema registry ${this.url} answered ${res.status} for schema ${id}${res.status === 401 || res.status === 403 ? ' (basic.auth.user.info?)' : ''}`);
+    let body: { schema?: string };
+    try {
+      body = JSON.parse(res.text) as { schema?: string };
+    } catch {
+      throw new DecodeError('bad-schema', `schema registry ${this.url} answered schema ${id} with non-JSON`);
+    }
     if (typeof body.schema !== 'string') throw new DecodeError('bad-schema', `schema registry returned no schema for id ${id}`);
     const ns = /"namespace"\s*:\s*"lsst\.v(\d+)_(\d+)"/.exec(body.schema);
     const s = { type: typeOf(body.schema), version: ns ? `${ns[1]}.${ns[2]}` : `id ${id}`, text: body.schema };
@@ -139,7 +155,8 @@ export class AlertDecoder {
   constructor(opts: DecoderOptions = {}) {
     this.skim = opts.skim ?? false;
     this.folder = opts.lsstSchemas ? new SchemaFolder(opts.lsstSchemas) : null;
-    this.registry = opts.schemaRegistryUrl ? new SchemaRegistry(opts.schemaRegistryUrl) : null;
+    const registry = opts.schemaRegistry ?? opts.schemaRegistryUrl;
+    this.registry = registry ? new SchemaRegistry(registry) : null;
   }
 
   /** Alerts of one Kafka message (a container may hold several). Throws DecodeError. */

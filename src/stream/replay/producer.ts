@@ -12,6 +12,8 @@
 import { readFileSync } from 'node:fs';
 import { CompressionTypes, Kafka, logLevel, type Message, type Producer } from 'kafkajs';
 import { AlertDecoder } from '../decoding/decoder.js';
+import { PLAINTEXT, type KafkaAuth } from '../kafka/auth-config.js';
+import { checkKafka } from '../kafka/connect-check.js';
 import { fileSourceFiles } from '../sources/file.js';
 import { alertCopies, DEFAULT_SPACING_ARCSEC } from './multiply.js';
 import { DEFAULT_REGION_ORDER, partitionOfRegion, regionOf } from './partition.js';
@@ -22,6 +24,8 @@ export interface ReplayOptions {
   /** A folder of .avro files (recursive) or one file. */
   from: string;
   brokers: string[];
+  /** TLS / SASL (--kafka-config); none: plaintext. */
+  auth?: KafkaAuth;
   topic: string;
   /**
    * Messages per second overall; 0 or undefined: as fast as the broker takes
@@ -131,9 +135,11 @@ export async function replayAlerts(opts: ReplayOptions): Promise<ReplayReport> {
   const rate = opts.rate ?? 0;
   const where = `kafka://${opts.brokers.join(',')}/${opts.topic}`;
   const retries = opts.retries ?? 8;
+  // One bounded login first: a refused password or an untrusted certificate is one line, not retries.
+  await checkKafka(opts.brokers, opts.auth ?? PLAINTEXT, opts.clientId ?? 'skyjoin-replay');
   const kafka = new Kafka({
     clientId: opts.clientId ?? 'skyjoin-replay', brokers: opts.brokers, logLevel: logLevel.NOTHING,
-    connectionTimeout: 3000, retry: { initialRetryTime: 300, maxRetryTime: 5000, retries },
+    connectionTimeout: 3000, retry: { initialRetryTime: 300, maxRetryTime: 5000, retries }, ...opts.auth?.kafkajs(),
   });
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: true, idempotent: false, retry: { initialRetryTime: 300, maxRetryTime: 5000, retries } });
   try {

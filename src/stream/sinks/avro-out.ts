@@ -16,6 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import avro from 'avsc';
 import { ContainerFile } from '../avro/container-writer.js';
+import type { RegistryAccess } from '../kafka/registry-access.js';
 import { SchemaRegistryClient } from './schema-registry.js';
 import { streamName, type OutRecord } from './sink.js';
 
@@ -365,6 +366,8 @@ export interface AvroKafkaOptions {
   schemaDir?: string;
   /** Confluent schema registry, e.g. http://localhost:8081: values in the Confluent wire format. */
   registryUrl?: string;
+  /** The same with basic auth / TLS (--schema-registry-config); wins over registryUrl. */
+  registry?: RegistryAccess;
   /** Streams to load (and register) at start (default OUTPUT_STREAMS); others, such as new watch lists, on first use. */
   streams?: readonly string[];
 }
@@ -378,7 +381,8 @@ export class AvroKafkaEncoding implements AvroOutputs {
 
   constructor(private readonly opts: AvroKafkaOptions = {}) {
     this.schemas = new OutputSchemas(opts.schemaDir);
-    this.registry = opts.registryUrl ? new SchemaRegistryClient(opts.registryUrl) : null;
+    const registry = opts.registry ?? opts.registryUrl;
+    this.registry = registry ? new SchemaRegistryClient(registry) : null;
   }
 
   /** Loads every start-up stream's schema and registers it under `<topic>-value`: bad config fails here. */

@@ -4,6 +4,7 @@
 // after that.
 
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import type { KafkaAuth } from '../kafka/auth-config.js';
 import type { AvroOutputs } from './avro-out.js';
 import { streamName, toJson, type OutRecord, type OutputSink } from './sink.js';
 
@@ -12,8 +13,8 @@ export class KafkaSink implements OutputSink {
   private readonly pending: Array<{ stream: string; topic: string; records: readonly OutRecord[] }> = [];
   private connected: Promise<void>;
 
-  constructor(brokers: string[], private readonly instance?: string, private readonly avro?: AvroOutputs, clientId = 'skyjoin-stream') {
-    const kafka = new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING, retry: { initialRetryTime: 200, maxRetryTime: 5000, retries: 30 } });
+  constructor(brokers: string[], private readonly instance?: string, private readonly avro?: AvroOutputs, clientId = 'skyjoin-stream', auth?: KafkaAuth) {
+    const kafka = new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING, retry: { initialRetryTime: 200, maxRetryTime: 5000, retries: 30 }, ...auth?.kafkajs() });
     this.producer = kafka.producer({ allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner, idempotent: false });
     this.connected = this.producer.connect();
   }

@@ -4,6 +4,8 @@
 // and not while a rebalance is under way; with an end time (the night's
 // conductor) the group is left once idle past it.
 
+import { PLAINTEXT, type KafkaAuth } from '../kafka/auth-config.js';
+import { KafkaConnectError, kafkaFailure } from '../kafka/connect-check.js';
 import { nightOver, sleep } from '../night.js';
 import { KafkaSource, type BatchHandler, type KafkaSourceOptions } from './kafka.js';
 
@@ -12,6 +14,8 @@ export interface GroupConsumeOptions {
   topics: string[];
   /** The consumer group (with any instance suffix already applied). */
   group: string;
+  /** TLS / SASL (--kafka-config); default plaintext. */
+  auth?: KafkaAuth;
   /** Consumer timings and batch size (test-friendly values on the mock). */
   consumer?: Pick<KafkaSourceOptions, 'sessionTimeout' | 'heartbeatInterval' | 'maxWaitTimeInMs' | 'maxBatch'>;
   /** Leave once idle this long (ms; 0: never idle out). */
@@ -34,7 +38,9 @@ const DISCONNECT_TIMEOUT_MS = 15_000;
  * such as a malformed-request answer from a coordinator in the middle of a
  * rebalance) is replaced by a new one, up to MAX_CONSUMER_RESTARTS times with
  * backoff: the stores are committed before the offsets, so a new member of
- * the group starts from the last committed offset and loses nothing.
+ * the group starts from the last committed offset and loses nothing. A
+ * refused login or an untrusted certificate is not retried: it fails the run
+ * with a KafkaConnectError naming the cause.
  */
 export async function consumeGroup(o: GroupConsumeOptions, handle: BatchHandler): Promise<void> {
   const w = { endAt: o.endAt ?? Infinity, idleMs: o.idleMs ?? 0, log: o.log ?? (() => {}) };
@@ -43,6 +49,9 @@ export async function consumeGroup(o: GroupConsumeOptions, handle: BatchHandler)
   for (let restarts = 0; ; restarts++) {
     const crash = await consumeOnce(o, handle, w, state);
     if (!crash) return;
+    // A refused login or an untrusted certificate: no restart can fix it.
+    const failure = kafkaFailure(crash, o.brokers, o.auth ?? PLAINTEXT);
+    if (failure.fatal) throw new KafkaConnectError(failure.line);
     if (restarts >= MAX_CONSUMER_RESTARTS) throw new Error(`Kafka consumer stopped: ${crash.message} (after ${restarts} restarts)`);
     const backoffMs = Math.min(30_000, 1000 * 2 ** restarts);
     w.log({ msg: 'restarting the consumer', error: crash.message, restart: restarts + 1, inMs: backoffMs });
@@ -62,7 +71,7 @@ async function consumeOnce(
   let crashed: Error | null = null;
   let onCrash: (() => void) | null = null;
   const source = new KafkaSource({
-    brokers: o.brokers, topics, group, ...o.consumer,
+    brokers: o.brokers, topics, group, ...o.consumer, auth: o.auth,
     onCrash: (err) => { w.log({ msg: 'consumer crashed', error: err.message }); crashed ??= err; onCrash?.(); },
   });
   // Idle counts from joining the group: a large group can take longer to

@@ -3,6 +3,7 @@
 // a batch's stores have committed and its outputs were acknowledged.
 
 import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
+import type { KafkaAuth } from '../kafka/auth-config.js';
 import type { SourceMessage } from '../stage.js';
 
 export interface KafkaSourceOptions {
@@ -20,6 +21,8 @@ export interface KafkaSourceOptions {
   onCrash?: (err: Error) => void;
   /** Partitions fetched and handed over at once (default 16); their messages share one handler call. */
   partitionsConsumedConcurrently?: number;
+  /** TLS / SASL (--kafka-config); none: plaintext. */
+  auth?: KafkaAuth;
 }
 
 export type BatchHandler = (messages: SourceMessage[]) => Promise<void>;
@@ -38,7 +41,7 @@ export class KafkaSource {
   constructor(readonly opts: KafkaSourceOptions) {
     this.kafka = new Kafka({
       clientId: opts.clientId ?? 'skyjoin-stream', brokers: opts.brokers, logLevel: process.env.SKYJOIN_KAFKA_LOG ? logLevel.DEBUG : logLevel.NOTHING,
-      retry: { initialRetryTime: 200, maxRetryTime: 5000, retries: 50 },
+      retry: { initialRetryTime: 200, maxRetryTime: 5000, retries: 50 }, ...opts.auth?.kafkajs(),
     });
     this.consumer = this.kafka.consumer({
       groupId: opts.group, allowAutoTopicCreation: false,
