@@ -369,6 +369,7 @@ export class Ingestor {
         mag: d.mag, magErr: d.magErr, flux: d.flux, fluxErr: d.fluxErr, isDiffPos: d.isDiffPos, from, cutouts,
       };
       s.detections.put(k, rec);
+      if (!old) s.detectionsByObject.put([obj.id, k], 1);
       this.pendingDetections.push(lo, hi, 0, DETECTION_TAG);
       if (old) return; // a history detection completed by its own alert: not a new detection
       detectionsAdded++;

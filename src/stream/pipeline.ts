@@ -3,6 +3,7 @@
 // before the source may commit. One StreamPipeline per process.
 
 import path from 'node:path';
+import { DEFAULT_PUBLIC_URL, Links } from '../objects/links.js';
 import { AlertArchive } from './archive.js';
 import { AlertDecoder, type DecoderOptions } from './decoding/decoder.js';
 import { Ingestor, type BatchOutcome, type IngestedAlert, type SourceMessage } from './ingest.js';
@@ -10,11 +11,15 @@ import { DetectionParquet } from './parquet-out.js';
 import type { OutRecord, OutputSink } from './sinks/sink.js';
 import { StreamStore, type Counts, type DetectionRecord } from './store.js';
 
-/** A stored detection as the 'detections' output stream carries it (snake_case, ids as strings). */
-export function detectionValue(d: DetectionRecord): Record<string, unknown> {
+/**
+ * A stored detection as the 'detections' output stream carries it (snake_case,
+ * ids as strings, cutouts as absolute URLs of `skyjoin serve`).
+ */
+export function detectionValue(d: DetectionRecord, links: Links = new Links(DEFAULT_PUBLIC_URL)): Record<string, unknown> {
   return {
     alert_id: d.alertId, object_id: String(d.objectId), survey: d.survey, mjd: d.mjd, night: d.night, band: d.band, ra: d.ra, dec: d.dec,
-    mag: d.mag, mag_err: d.magErr, flux: d.flux, flux_err: d.fluxErr, is_diff_pos: d.isDiffPos, from: d.from, cutouts: d.cutouts,
+    mag: d.mag, mag_err: d.magErr, flux: d.flux, flux_err: d.fluxErr, is_diff_pos: d.isDiffPos, from: d.from,
+    cutouts: links.cutouts(d.alertId, d.cutouts), object_url: links.object(d.objectId),
   };
 }
 
@@ -38,6 +43,8 @@ export interface PipelineOptions {
   cutouts?: boolean;
   parquet?: boolean;
   enrichers?: Enricher[];
+  /** Base of the URLs output records carry for objects and cutouts (default http://127.0.0.1:8080). */
+  publicUrl?: string;
 }
 
 export interface RunTotals {
@@ -53,9 +60,11 @@ export class StreamPipeline {
   readonly outputs: Record<string, number> = {};
   /** Latency samples (ms) from the message timestamp to committed storage, newest last. */
   readonly latencies: number[] = [];
+  readonly links: Links;
 
   constructor(readonly opts: PipelineOptions) {
     this.store = StreamStore.at(opts.dataDir, opts.instance);
+    this.links = new Links(opts.publicUrl ?? DEFAULT_PUBLIC_URL);
     const root = this.store.dir;
     this.archive = opts.archive === false ? null : new AlertArchive(path.join(root, 'archive'), this.store);
     this.parquet = opts.parquet === false ? null : new DetectionParquet(path.join(root, 'parquet'), this.store);
@@ -84,6 +93,8 @@ export class StreamPipeline {
     const now = Date.now();
     for (const a of out.ingested) if (a.message.timestamp) this.latencies.push(now - a.message.timestamp);
     if (this.latencies.length > 200_000) this.latencies.splice(0, this.latencies.length - 100_000);
+    // Outputs point at `skyjoin serve`: cutouts by URL, not by the store's file paths.
+    for (const a of out.ingested) if (a.cutouts) a.cutouts = this.links.cutouts(a.alert.alertId, a.cutouts);
     this.emit('deadletter', out.deadLetters.map((d) => ({ key: `${d.topic}/${d.partition}@${d.offset}`, value: { ...d } })));
     const seen = new Set<number>();
     const objects: OutRecord[] = [];
@@ -91,10 +102,10 @@ export class StreamPipeline {
       if ((a.status !== 'new' && !a.republish) || seen.has(a.object.id)) continue;
       seen.add(a.object.id);
       const o = a.object;
-      objects.push({ key: String(o.id), value: { object_id: String(o.id), ra: o.ra, dec: o.dec, aliases: o.aliases, surveys: o.surveys, n_detections: o.nDetections, first_mjd: o.firstMjd, last_mjd: o.lastMjd, latest: o.latest } });
+      objects.push({ key: String(o.id), value: { object_id: String(o.id), ra: o.ra, dec: o.dec, aliases: o.aliases, surveys: o.surveys, n_detections: o.nDetections, first_mjd: o.firstMjd, last_mjd: o.lastMjd, latest: o.latest, object_url: this.links.object(o.id) } });
     }
     this.emit('objects', objects);
-    this.emit('detections', [...out.newDetections, ...out.republished].map((d) => ({ key: d.alertId, value: detectionValue(d) })));
+    this.emit('detections', [...out.newDetections, ...out.republished].map((d) => ({ key: d.alertId, value: detectionValue(d, this.links) })));
     const nondet: OutRecord[] = [];
     for (const a of out.ingested) {
       if (a.republish ? a.alert.nonDetections.length === 0 : a.status !== 'new' || a.nonDetectionsAdded === 0) continue;

@@ -57,7 +57,7 @@ async function enrichersFor(o: StreamRunOptions, registry: Registry): Promise<En
     registerAnnotationMetrics(registry, annotator);
     out.push(annotator);
   }
-  if (o.watch !== false) out.push(await WatchEnricher.open(o.dataDir));
+  if (o.watch !== false) out.push(await WatchEnricher.open(o.dataDir, { publicUrl: o.publicUrl }));
   return out;
 }
 
@@ -72,7 +72,7 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
   const enrichers = await enrichersFor(o, registry);
   const pipeline = new StreamPipeline({
     dataDir: o.dataDir, instance: o.instance, sink: o.sink, decoder: o.decoder, matchRadiusArcsec: o.matchRadiusArcsec,
-    archive: o.archive, cutouts: o.cutouts, parquet: o.parquet, enrichers,
+    archive: o.archive, cutouts: o.cutouts, parquet: o.parquet, enrichers, publicUrl: o.publicUrl,
   } satisfies PipelineOptions);
   registry.gauge('skyjoin_stream_counts', 'Stream accounting totals (received, decoded, deadLettered, ...)', () =>
     Object.entries(pipeline.store.counts().totals).map(([k, v]) => [{ counter: k }, v]));
