@@ -10,6 +10,8 @@ import rateLimit from '@fastify/rate-limit';
 import { open as openLmdb } from 'lmdb';
 import { loadCatalogSet } from '../catalog/set.js';
 import { LATENCY_BUCKETS_S, Registry } from '../metrics/registry.js';
+import { Links } from '../objects/links.js';
+import { ReadModel } from '../objects/read-model.js';
 import { WatchlistStore } from '../watch/store.js';
 import { clip } from '../messages/quote.js';
 import { accessHook } from './access.js';
@@ -18,8 +20,10 @@ import { BadJson, BodyTooLarge, RouteNotFound, UnsupportedMediaType } from './er
 import { metricsHook } from './http-metrics.js';
 import { KeyStore } from './keys.js';
 import { resolveConfig, type ServiceOptions } from './options.js';
+import { alertRoutes } from './routes/alerts.js';
 import { catalogRoutes } from './routes/catalogs.js';
 import { healthRoutes } from './routes/health.js';
+import { objectRoutes } from './routes/objects.js';
 import { sourceRoutes } from './routes/sources.js';
 import { watchlistRoutes } from './routes/watchlists.js';
 import { catalogSchema, errorSchema } from './schemas.js';
@@ -62,6 +66,8 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
     keys: new KeyStore(env),
     uploads: new UploadStore(env, config.uploadTtlSeconds),
     watchlists: new WatchlistStore(env),
+    objects: new ReadModel(config.dataDir, config.streamInstance),
+    links: config.publicUrl ? new Links(config.publicUrl) : undefined,
     metrics: {
       registry,
       requests: registry.counter('skyjoin_http_requests_total', 'HTTP requests by route, method and status'),
@@ -99,7 +105,7 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
       openapi: '3.0.3',
       info: {
         title: 'skyjoin crossmatch service',
-        description: 'Cone search, crossmatch of source lists and watch lists over the skyjoin engine. Angles in degrees, radii in arcsec.',
+        description: 'Cone search, crossmatch of source lists and watch lists over the skyjoin engine; the objects, light curves, alerts and cutouts of the alert stream. Angles in degrees, radii in arcsec, light-curve times MJD TAI.',
         version: '1',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key from `skyjoin keys create NAME`' } } },
@@ -166,12 +172,15 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
   catalogRoutes(app, ctx);
   sourceRoutes(app, ctx);
   watchlistRoutes(app, ctx);
+  objectRoutes(app, ctx);
+  alertRoutes(app, ctx);
   healthRoutes(app, ctx);
 
   const sweep = setInterval(() => { ctx.uploads.sweep().catch((e) => app.log.warn({ err: e }, 'upload sweep failed')); }, 60_000);
   sweep.unref();
   app.addHook('onClose', async () => {
     clearInterval(sweep);
+    await ctx.objects.close();
     await env.close();
   });
   app.decorate('skyjoin', ctx);

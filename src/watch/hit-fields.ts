@@ -62,5 +62,7 @@ export const hitFieldsSchema = {
     mag: { type: 'number', nullable: true, description: "Magnitude of the alert's detection (ZTF magpsf; Rubin AB magnitude of a positive flux)" },
     mag_err: { type: 'number', nullable: true, description: 'Magnitude error' },
     recorded_at: { type: 'string', format: 'date-time', description: 'When the hit was recorded (ISO 8601)' },
+    object_url: { type: 'string', description: 'The object at the service (GET /v1/objects/{id}), an absolute URL' },
+    alert_url: { type: 'string', description: 'The alert at the service (GET /v1/alerts/{alert_id}), an absolute URL' },
   },
 } as const;
