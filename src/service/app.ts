@@ -24,6 +24,7 @@ import { alertRoutes } from './routes/alerts.js';
 import { catalogRoutes } from './routes/catalogs.js';
 import { healthRoutes } from './routes/health.js';
 import { objectRoutes } from './routes/objects.js';
+import { portalRoutes } from './routes/portal.js';
 import { sourceRoutes } from './routes/sources.js';
 import { watchlistRoutes } from './routes/watchlists.js';
 import { catalogSchema, errorSchema } from './schemas.js';
@@ -175,6 +176,7 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
   objectRoutes(app, ctx);
   alertRoutes(app, ctx);
   healthRoutes(app, ctx);
+  portalRoutes(app);
 
   const sweep = setInterval(() => { ctx.uploads.sweep().catch((e) => app.log.warn({ err: e }, 'upload sweep failed')); }, 60_000);
   sweep.unref();
