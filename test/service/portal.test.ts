@@ -6,7 +6,7 @@
 // a cone search must find the object, and no page may log a console error.
 // Screenshots land in test-output/portal/ for a person to look at.
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,7 +55,7 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-describe.runIf(existsSync(CHROMIUM))('portal in headless Chromium', () => {
+describe('portal in headless Chromium', () => {
   it('a key holder creates a watch list and uploads its targets as CSV', async () => {
     const page = await newPage();
     await open(page, '#/watchlists');
