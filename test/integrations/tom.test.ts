@@ -8,8 +8,9 @@
 // alert with its photometry from skyjoin's light curve, the watch list's hits.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, runBin } from '../support/bin.js';
 import { startServe, type Served } from '../support/serve.js';
@@ -19,6 +20,8 @@ const TOM_SHARED = path.resolve(ROOT, '..', 'shared', 'tom');
 const TOM_DIR = process.env.SKYJOIN_TOM_DIR ?? path.join(ROOT, 'test', '.tmp', 'tom');
 const LC_DIR = path.resolve(ROOT, '..', 'shared', 'data', 'ztf', 'alerts', 'pgb_ZTF21abiuvdk_lightcurve');
 const tmp = tempDir();
+const SHOTS = path.join(ROOT, 'test-output', 'tom');
+const PAGE = path.join(tmp.dir, 'tom-query-result.html');
 const data = path.join(tmp.dir, 'data');
 let srv: Served;
 let key: string;
@@ -37,6 +40,7 @@ function run(cmd: string, args: string[], env: Record<string, string> = {}, time
 }
 
 beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
   if (!existsSync(path.join(TOM_DIR, 'venv', 'bin', 'python'))) {
     mkdirSync(TOM_DIR, { recursive: true });
     const r = await run('bash', [path.join(TOM_SHARED, 'install.sh'), TOM_DIR]);
@@ -62,10 +66,24 @@ describe('TOM Toolkit module tom_skyjoin', () => {
   it("passes its Django tests in a real TOM against skyjoin serve: object and cone queries, watch-list hits, a target with skyjoin's light curve", async () => {
     const r = await run('bash', [path.join(ROOT, 'integrations', 'tom_skyjoin', 'tests', 'run.sh'), TOM_DIR], {
       SKYJOIN_URL: srv.base, SKYJOIN_API_KEY: key, SKYJOIN_WATCHLIST: listId, TOM_SETTINGS: path.join(TOM_SHARED, 'tom_settings.py'),
+      SKYJOIN_TOM_PAGE: PAGE,
     });
     expect(r.code, r.out.slice(-4000)).toBe(0);
     expect(r.out).toMatch(/Ran 6 tests/);
     expect(r.out).toMatch(/\nOK\n/);
     expect(r.out).not.toMatch(/skipped/);
+    // The TOM's page of query results, for a person to look at (rendered offline:
+    // the TOM's CDN styles do not load here).
+    const html = readFileSync(PAGE, 'utf8');
+    expect(html).toContain('ZTF21abiuvdk');
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+      await page.route('**/*', (route) => route.abort());
+      await page.setContent(html, { waitUntil: 'domcontentloaded' });
+      await page.screenshot({ path: path.join(SHOTS, 'tom-query-result.png'), fullPage: false });
+    } finally {
+      await browser.close();
+    }
   }, 600_000);
 });

@@ -60,7 +60,11 @@ class SkyjoinBrokerTest(TestCase):
         self.assertFalse(half.is_valid())
 
     def test_object_query_lists_every_alert_of_ZTF21abiuvdk(self):
-        _, alerts = self.query('by alias', object='ZTF21abiuvdk', limit=100)
+        q, alerts = self.query('by alias', object='ZTF21abiuvdk', limit=100)
+        page = os.environ.get('SKYJOIN_TOM_PAGE')
+        if page:  # the results page as the TOM renders it, for a screenshot
+            with open(page, 'wb') as f:
+                f.write(self.client.get(reverse('tom_alerts:run', kwargs={'pk': q.pk})).content)
         self.assertEqual(sorted(str(a.id) for a in alerts), self.alert_ids)
         self.assertEqual({a.name for a in alerts}, {'ZTF21abiuvdk'})
         # Newest first, times from MJD TAI to UTC.
