@@ -9,6 +9,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import type avro from 'avsc';
 import { readHeader } from '../stream/decoding/container.js';
 import { typeOf } from '../stream/decoding/avro-types.js';
+import { skimOf, type Skim } from '../stream/decoding/skim.js';
 
 export interface ArchivedRecord {
   /** Byte range of the record's Avro encoding in the file. */
@@ -19,6 +20,8 @@ export interface ArchivedRecord {
 interface FileIndex {
   schemaText: string;
   type: avro.Type;
+  /** ZTF: a reading that materialises only a few fields (indexing needs the id and the record's end). */
+  skim: Skim | null;
   sync: Uint8Array;
   /** Where the next unread block starts. */
   next: number;
@@ -81,7 +84,7 @@ export class ArchiveReader {
           const head = readAt(fd, 0, Math.min(len, committed));
           try {
             const h = readHeader(head);
-            ix = { schemaText: h.schemaText, type: typeOf(h.schemaText), sync: Uint8Array.from(h.sync), next: h.dataStart, ids: new Map() };
+            ix = { schemaText: h.schemaText, type: typeOf(h.schemaText), skim: skimOf(h.schemaText), sync: Uint8Array.from(h.sync), next: h.dataStart, ids: new Map() };
             break;
           } catch {
             if (len >= committed) return null;
@@ -100,7 +103,8 @@ export class ArchiveReader {
           const dataStart = s[1], dataEnd = s[1] + s[0];
           let off = dataStart;
           for (let i = 0; i < c[0]; i++) {
-            const r = ix.type.decode(body, off) as { value: Record<string, unknown>; offset: number };
+            const sk = ix.skim;
+            const r = (sk ? (sk.read ? sk.read(body, off) : sk.type.decode(body, off, sk.resolver)) : ix.type.decode(body, off)) as { value: Record<string, unknown>; offset: number };
             if (r.offset < 0) break;
             const id = alertIdOf(r.value);
             if (id !== null) ix.ids.set(id, { start: ix.next + off, end: ix.next + r.offset });
