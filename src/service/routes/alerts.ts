@@ -117,7 +117,7 @@ export function alertRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     config: { access: 'read' },
     schema: {
       tags: ['alerts'], summary: "An alert's cutout: the stored FITS, or a PNG for people",
-      description: 'science, template or difference image. .fits: the FITS file as the survey sent it (gzip-compressed ZTF cutouts are sent with Content-Encoding: gzip to clients that accept it, otherwise decompressed). .png: an 8-bit greyscale picture, north up as stored (FITS row 1 at the bottom), with a zscale stretch (IRAF: linear between limits from a line fitted to the sorted pixel sample, contrast 0.25) or an asinh stretch (asinh(x/0.1)/asinh(10) between the 0.5 and 99.5 percentiles); each pixel drawn scale x scale.',
+      description: 'science, template or difference image. .fits: the FITS file as the survey sent it (gzip-compressed ZTF cutouts are sent with Content-Encoding: gzip to clients that accept it, otherwise decompressed). .png: an 8-bit greyscale picture, north up as stored (FITS row 1 at the bottom), with a zscale stretch (the IRAF algorithm, equal to astropy ZScaleInterval: linear between limits from a line fitted to the sorted pixel sample, contrast 0.25) or an asinh stretch (asinh(x/0.1)/asinh(10) between the 0.5 and 99.5 percentiles); each pixel drawn scale x scale.',
       params: {
         type: 'object', required: ['alert_id', 'kind', 'format'],
         properties: {
