@@ -2,7 +2,7 @@
 declare module 'autocannon' {
   interface Result {
     requests: { average: number; total: number };
-    latency: { p50: number; p99: number };
+    latency: { p50: number; p97_5: number; p99: number; max: number };
     errors: number;
     non2xx: number;
   }
@@ -16,6 +16,8 @@ declare module 'autocannon' {
     connections?: number;
     duration?: number;
     pipelining?: number;
+    /** Requests per second over all connections (0: as fast as possible). */
+    overallRate?: number;
     requests?: Request[];
   }
   function autocannon(opts: Options, cb: (err: Error | null, res: Result) => void): unknown;

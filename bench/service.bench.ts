@@ -20,6 +20,7 @@ import { open } from 'lmdb';
 import { KeyStore } from '../src/service/keys.js';
 import { uniformSky } from '../src/sky/random.js';
 import { percentile, report, table, type Row } from './lib/results.js';
+import { runObjects } from './objects.bench.js';
 
 const PORT = 18000 + Math.floor(Math.random() * 1000);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -91,6 +92,12 @@ async function overhead(server: ChildProcess, bare: ChildProcess): Promise<Row[]
 export async function runService(): Promise<Row[]> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'skyjoin-bench-service-'));
   const rows: Row[] = [];
+  if (process.env.SKYJOIN_BENCH_ONLY === 'objects') { // the objects rows alone, printed, bench/results untouched
+    rmSync(dataDir, { recursive: true, force: true });
+    const objectRows = await runObjects();
+    console.log(table(objectRows));
+    return objectRows;
+  }
   const server = await startChild(['bin/skyjoin.js', 'serve', '--data', dataDir, '--port', String(PORT)], `${BASE}/healthz`);
   const bare = await startChild(['dist/bench/lib/bare-fastify.js', String(PORT + 1)], `${BARE}/bare`);
   try {
@@ -164,6 +171,7 @@ export async function runService(): Promise<Row[]> {
     }
     lat.sort((a, b) => a - b);
     rows.push({ measure: 'watch-list check, 10,000 positions vs 1e6 targets, over HTTP', value: +percentile(lat, 50).toFixed(1), unit: 'ms (median of 7)', note: `${hits} hits; min ${lat[0].toFixed(1)} ms; target < 100 ms` });
+    rows.push(...await runObjects());
   } finally {
     bare.kill('SIGTERM');
     server.kill('SIGTERM');

@@ -1,4 +1,4 @@
-// skyjoin serve [--port 8080] [--host 127.0.0.1] [--catalogs DIR_OR_CONFIG] [--data DIR] [--config FILE]
+// skyjoin serve [--port 8080] [--host 127.0.0.1] [--catalogs DIR_OR_CONFIG] [--data DIR] [--config FILE] [--public-url URL]
 
 import { readFileSync } from 'node:fs';
 import { fsReason } from '../catalog/fs-errors.js';
@@ -7,10 +7,14 @@ import { numberFlag, optionalString, parse } from './args.js';
 import { defaultDataDir } from './data-dir.js';
 import { CliError } from './errors.js';
 
-const USAGE = `usage: skyjoin serve [--port 8080] [--host 127.0.0.1] [--catalogs DIR_OR_CONFIG] [--data DIR] [--config FILE]
+const USAGE = `usage: skyjoin serve [--port 8080] [--host 127.0.0.1] [--catalogs DIR_OR_CONFIG] [--data DIR] [--config FILE] [--public-url URL]
 With no options: serves the catalogs shipped in catalogs/ (built on first use) and keeps
 its state (API keys, uploads, watch lists) in LMDB under the data folder
-($SKYJOIN_DATA or ~/.local/share/skyjoin). --config: a JSON file with service options
+($SKYJOIN_DATA or ~/.local/share/skyjoin). Pointed at the data folder of 'skyjoin stream'
+(--data DIR) it also serves the stream's objects, light curves, alerts and cutouts
+(/v1/objects, /v1/alerts; read-only, while the stream runs) and the web portal at /.
+--public-url: base of the absolute URLs in answers (default: the URL each request came to;
+also $SKYJOIN_PUBLIC_URL or "publicUrl" in --config). --config: a JSON file with service options
 (limits, uploadTtlSeconds, access, rateLimitPerMinute, ...). Reads and uploads need no
 API key unless the config closes them: {"access": {"reads": "key", "uploads": "key"}}.
 Logs JSON lines; SIGTERM finishes the requests in flight, closes the stores and exits.`;
@@ -22,7 +26,7 @@ function isLoopback(host: string): boolean {
 export async function serveCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     port: { type: 'string' }, host: { type: 'string' }, catalogs: { type: 'string' }, data: { type: 'string' },
-    config: { type: 'string' },
+    config: { type: 'string' }, 'public-url': { type: 'string' },
   }, USAGE);
   const port = numberFlag(values, 'port', { min: 0, max: 65535, integer: true, def: 8080 }, USAGE);
   const host = optionalString(values, 'host') ?? '127.0.0.1';
@@ -47,6 +51,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
     catalogs: optionalString(values, 'catalogs') ?? fileOpts.catalogs,
     logger: fileOpts.logger ?? { level: process.env.SKYJOIN_LOG_LEVEL ?? 'info' },
   };
+  const publicUrl = optionalString(values, 'public-url') ?? fileOpts.publicUrl ?? process.env.SKYJOIN_PUBLIC_URL;
+  if (publicUrl !== undefined) options.publicUrl = publicUrl;
   const { buildApp } = await import('../service/app.js');
   let app;
   try {

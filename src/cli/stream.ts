@@ -14,6 +14,7 @@ import { formatUpstreamLine, UpstreamLedger } from '../stream/kafka/upstream-led
 import { checkRegistry, loadRegistryAccess, type RegistryAccess } from '../stream/kafka/registry-access.js';
 import type { OutputSink } from '../stream/sinks/sink.js';
 import { endAfterTime, resolveNight, topicFor } from '../stream/night.js';
+import { publicBase } from '../objects/links.js';
 import { runStream, type StreamRunOptions } from '../stream/run.js';
 import { COUNTERS, StreamStore } from '../stream/store.js';
 import { numberFlag, optionalString, parse, requireString } from './args.js';
@@ -53,6 +54,9 @@ options:
   --session-timeout S     Kafka consumer-group session timeout (default 30): how soon a dead member's
                           partitions move to the others, and how long a rebalance may wait
   --no-archive / --no-cutouts / --no-parquet   skip those stores
+  --public-url URL        base of the object and cutout URLs in the output records, where
+                          'skyjoin serve --data DIR' is reached (default $SKYJOIN_PUBLIC_URL or
+                          http://127.0.0.1:8080)
 night conductor (with --topic-pattern):
   --night auto|YYYYMMDD   which night's topic ({date}; auto: today's UTC date)
   --poll-seconds S        how often to look for the topic (default 30)
@@ -89,7 +93,7 @@ export async function streamCommand(argv: string[]): Promise<number> {
     'no-archive': { type: 'boolean' }, 'no-cutouts': { type: 'boolean' }, 'no-parquet': { type: 'boolean' },
     catalogs: { type: 'string' }, annotate: { type: 'string' }, 'no-annotate': { type: 'boolean' }, 'no-watch': { type: 'boolean' },
     'metrics-port': { type: 'string' }, 'session-timeout': { type: 'string' }, 'topic-pattern': { type: 'string' }, night: { type: 'string' },
-    'poll-seconds': { type: 'string' }, 'end-after': { type: 'string' }, 'night-idle': { type: 'string' }, 'max-wait': { type: 'string' },
+    'poll-seconds': { type: 'string' }, 'public-url': { type: 'string' }, 'end-after': { type: 'string' }, 'night-idle': { type: 'string' }, 'max-wait': { type: 'string' },
     'kafka-config': { type: 'string' }, 'to-kafka-config': { type: 'string' }, 'schema-registry-config': { type: 'string' }, 'stale-after': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   }, USAGE);
@@ -105,6 +109,13 @@ export async function streamCommand(argv: string[]): Promise<number> {
   if (!kafka && !existsSync(from.slice(5))) throw new CliError(`--from ${from}: no such file or folder`);
   if (pattern && !kafka) throw new UsageError('--topic-pattern needs --from kafka://HOST:PORT');
   if (pattern && kafka!.topics.length) throw new UsageError(`--topic-pattern names the topic: give --from kafka://HOST:PORT without topics, got '${from}'`);
+  const publicUrlFlag = optionalString(values, 'public-url') ?? process.env.SKYJOIN_PUBLIC_URL;
+  let publicUrl: string | undefined;
+  try {
+    publicUrl = publicUrlFlag === undefined ? undefined : publicBase(publicUrlFlag, '--public-url');
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
   const metricsPort = values['metrics-port'] === undefined ? undefined : numberFlag(values, 'metrics-port', { min: 0, max: 65535, integer: true }, USAGE);
   const storeDir = StreamStore.at(dataDir, instance).dir;
   await StreamStore.at(dataDir, instance).close();
@@ -158,10 +169,9 @@ export async function streamCommand(argv: string[]): Promise<number> {
       decoder: { lsstSchemas: optionalString(values, 'lsst-schemas'), schemaRegistry: registry },
       archive: !values['no-archive'], cutouts: !values['no-cutouts'], parquet: !values['no-parquet'],
       catalogs: optionalString(values, 'catalogs'), annotate: values['no-annotate'] ? false : optionalString(values, 'annotate'),
-      watch: !values['no-watch'],
+      watch: !values['no-watch'], publicUrl,
     });
-    process.stdout.write(`${JSON.stringify({ ...report.totals, outputs: report.outputs, run: report.run, stages: report.stages, ...(report.night ? { night: report.night, topic: report.topic, reportFile: report.reportFile } : {}), nights: report.nights, ...(report.upstream ? { upstream: report.upstream, upstreamSummary: report.upstreamSummary } : {}) }, null, 2)}
-`);
+    process.stdout.write(`${JSON.stringify({ ...report.totals, outputs: report.outputs, run: report.run, stages: report.stages, ...(report.night ? { night: report.night, topic: report.topic, reportFile: report.reportFile } : {}), nights: report.nights, ...(report.upstream ? { upstream: report.upstream, upstreamSummary: report.upstreamSummary } : {}) }, null, 2)}\n`);
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);

@@ -7,6 +7,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
 import { loadCatalogSet } from '../catalog/set.js';
 import { LATENCY_BUCKETS_S, Registry } from '../metrics/registry.js';
+import { Links } from '../objects/links.js';
+import { ReadModel } from '../objects/read-model.js';
 import { openStore } from '../watch/open.js';
 import { WatchlistStore } from '../watch/store.js';
 import { clip } from '../messages/quote.js';
@@ -16,8 +18,11 @@ import { BadJson, BodyTooLarge, RouteNotFound, UnsupportedMediaType } from './er
 import { metricsHook } from './http-metrics.js';
 import { KeyStore } from './keys.js';
 import { resolveConfig, type ServiceOptions } from './options.js';
+import { alertRoutes } from './routes/alerts.js';
 import { catalogRoutes } from './routes/catalogs.js';
 import { healthRoutes } from './routes/health.js';
+import { objectRoutes } from './routes/objects.js';
+import { portalRoutes } from './routes/portal.js';
 import { sourceRoutes } from './routes/sources.js';
 import { watchlistRoutes } from './routes/watchlists.js';
 import { catalogSchema, errorSchema } from './schemas.js';
@@ -55,6 +60,8 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
     keys: new KeyStore(env),
     uploads: new UploadStore(env, config.uploadTtlSeconds),
     watchlists: new WatchlistStore(env),
+    objects: new ReadModel(config.dataDir, config.streamInstance),
+    links: config.publicUrl ? new Links(config.publicUrl) : undefined,
     metrics: {
       registry,
       requests: registry.counter('skyjoin_http_requests_total', 'HTTP requests by route, method and status'),
@@ -92,7 +99,7 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
       openapi: '3.0.3',
       info: {
         title: 'skyjoin crossmatch service',
-        description: 'Cone search, crossmatch of source lists and watch lists over the skyjoin engine. Angles in degrees, radii in arcsec.',
+        description: 'Cone search, crossmatch of source lists and watch lists over the skyjoin engine; the objects, light curves, alerts and cutouts of the alert stream. Angles in degrees, radii in arcsec, light-curve times MJD TAI.',
         version: '1',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key from `skyjoin keys create NAME`' } } },
@@ -159,12 +166,16 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
   catalogRoutes(app, ctx);
   sourceRoutes(app, ctx);
   watchlistRoutes(app, ctx);
+  objectRoutes(app, ctx);
+  alertRoutes(app, ctx);
   healthRoutes(app, ctx);
+  portalRoutes(app);
 
   const sweep = setInterval(() => { ctx.uploads.sweep().catch((e) => app.log.warn({ err: e }, 'upload sweep failed')); }, 60_000);
   sweep.unref();
   app.addHook('onClose', async () => {
     clearInterval(sweep);
+    await ctx.objects.close();
     await env.close();
   });
   app.decorate('skyjoin', ctx);

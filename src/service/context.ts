@@ -4,6 +4,8 @@
 import type { RootDatabase } from 'lmdb';
 import type { ServedCatalog } from '../catalog/set.js';
 import type { Registry, Counter, Histogram } from '../metrics/registry.js';
+import type { Links } from '../objects/links.js';
+import type { ReadModel } from '../objects/read-model.js';
 import type { WatchlistStore } from '../watch/store.js';
 import type { KeyStore } from './keys.js';
 import type { ServiceConfig } from './options.js';
@@ -16,6 +18,10 @@ export interface ServiceContext {
   keys: KeyStore;
   uploads: UploadStore;
   watchlists: WatchlistStore;
+  /** The stream's stores, read-only (objects, light curves, alerts, cutouts). */
+  objects: ReadModel;
+  /** Links from the configured public URL (absent: each request's own URL). */
+  links?: Links;
   metrics: {
     registry: Registry;
     requests: Counter;

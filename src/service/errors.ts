@@ -21,3 +21,6 @@ export const TargetNotFound = createError<[string, string]>('SKY_TARGET_NOT_FOUN
 export const Unauthorized = createError<[string]>('SKY_UNAUTHORIZED', '%s', 401);
 export const BadCursor = createError('SKY_BAD_CURSOR', 'cursor is not one this service issued', 400);
 export const RouteNotFound = createError<[string, string]>('SKY_NOT_FOUND', 'no route %s %s', 404);
+export const ObjectNotFound = createError<[string]>('SKY_OBJECT_NOT_FOUND', "object '%s' does not exist (GET /v1/objects?alias= or ?ra=&dec=&radius_arcsec= finds objects)", 404);
+export const AlertNotFound = createError<[string]>('SKY_ALERT_NOT_FOUND', "alert '%s' is not archived here", 404);
+export const CutoutNotFound = createError<[string, string]>('SKY_CUTOUT_NOT_FOUND', "alert '%s' has no %s cutout stored", 404);

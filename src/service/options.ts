@@ -2,6 +2,7 @@
 // when the app is built, so a bad config fails at start, not on a request.
 
 import { ConfigError } from '../catalog/set.js';
+import { publicBase } from '../objects/links.js';
 
 export interface ServiceLimits {
   /** Sources in one POST /v1/sources upload. */
@@ -41,6 +42,14 @@ export interface ServiceConfig {
   rateLimitPerMinute: number;
   anonymousRateLimitPerMinute: number;
   logger: boolean | Record<string, unknown>;
+  /**
+   * Base of the absolute URLs in answers (objects, alerts, cutouts), e.g.
+   * https://broker.example.org; when absent, each answer uses the URL the
+   * request came to (scheme and Host header).
+   */
+  publicUrl?: string;
+  /** Which stream store to serve objects from: DATA/stream-<instance> (the stream's --instance). */
+  streamInstance?: string;
 }
 
 export interface ServiceAccess {
@@ -69,7 +78,7 @@ export type ServiceOptions = Partial<Omit<ServiceConfig, 'limits' | 'access'>> &
   requireKeyForReads?: boolean;
 };
 
-const OPTION_KEYS = ['dataDir', 'catalogs', 'limits', 'uploadTtlSeconds', 'access', 'requireKeyForReads', 'rateLimitPerMinute', 'anonymousRateLimitPerMinute', 'logger'];
+const OPTION_KEYS = ['dataDir', 'catalogs', 'limits', 'uploadTtlSeconds', 'access', 'requireKeyForReads', 'rateLimitPerMinute', 'anonymousRateLimitPerMinute', 'logger', 'publicUrl', 'streamInstance'];
 
 function accessOf(o: ServiceOptions): ServiceAccess {
   const a = o.access ?? {};
@@ -116,9 +125,21 @@ export function resolveConfig(o: ServiceOptions): ServiceConfig {
   const rate = o.rateLimitPerMinute ?? 0, anon = o.anonymousRateLimitPerMinute ?? 0;
   if (!(Number.isInteger(rate) && rate >= 0)) throw new ConfigError(`rateLimitPerMinute must be an integer >= 0 (0 = unlimited), got ${rate}`);
   if (!(Number.isInteger(anon) && anon >= 0)) throw new ConfigError(`anonymousRateLimitPerMinute must be an integer >= 0 (0 = unlimited), got ${anon}`);
+  let publicUrl: string | undefined;
+  if (o.publicUrl !== undefined) {
+    if (typeof o.publicUrl !== 'string') throw new ConfigError(`publicUrl must be a string, got ${JSON.stringify(o.publicUrl)}`);
+    try {
+      publicUrl = publicBase(o.publicUrl, 'publicUrl');
+    } catch (err) {
+      throw new ConfigError((err as Error).message);
+    }
+  }
+  if (o.streamInstance !== undefined && (typeof o.streamInstance !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(o.streamInstance))) {
+    throw new ConfigError(`streamInstance must be 1-64 of [A-Za-z0-9_.-], got ${JSON.stringify(o.streamInstance)}`);
+  }
   return {
     dataDir: o.dataDir, catalogs: o.catalogs, limits: l, uploadTtlSeconds: ttl,
     access: accessOf(o), rateLimitPerMinute: rate, anonymousRateLimitPerMinute: anon,
-    logger: o.logger ?? false,
+    logger: o.logger ?? false, publicUrl, streamInstance: o.streamInstance,
   };
 }

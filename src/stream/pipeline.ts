@@ -10,6 +10,7 @@
 // (the outputs stage last: sink flushed, then the batch marked published).
 // One StreamPipeline per process; batches are handled one at a time.
 
+import { DEFAULT_PUBLIC_URL, Links } from '../objects/links.js';
 import { Checkpoint } from './checkpoint.js';
 import type { DecoderOptions } from './decoding/decoder.js';
 import type { OutputSink } from './sinks/sink.js';
@@ -35,6 +36,8 @@ export interface PipelineOptions {
   annotate?: Stage;
   /** The watch stage (stages/watch.ts); none when absent. */
   watch?: Stage;
+  /** Base of the URLs output records carry for objects and cutouts (default http://127.0.0.1:8080). */
+  publicUrl?: string;
   /** The stage list; alertStages (below) when absent. */
   stages?: (p: PipelineParts) => Stage[];
 }
@@ -48,10 +51,11 @@ export interface PipelineParts {
 
 /** The alert's path, in order. */
 export function alertStages({ opts, store, checkpoint }: PipelineParts): Stage[] {
+  const links = new Links(opts.publicUrl ?? DEFAULT_PUBLIC_URL);
   return [
     new DecodeStage(opts.decoder),                                       // bytes -> valid alerts; dead letters
-    new ObjectsStage(store, { matchRadiusArcsec: opts.matchRadiusArcsec }), // alias, else nearest within r, else new
-    new HistoryStage(store),                                             // detections, limits, forced: once each
+    new ObjectsStage(store, { matchRadiusArcsec: opts.matchRadiusArcsec, links }), // alias, else nearest within r, else new
+    new HistoryStage(store, links),                                      // detections, limits, forced: once each
     new ArchiveStage(store, opts),                                       // raw alerts, cutouts, Parquet
     ...(opts.annotate ? [opts.annotate] : []),                           // catalog crossmatch
     ...(opts.watch ? [opts.watch] : []),                                 // watch lists

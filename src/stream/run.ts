@@ -71,9 +71,9 @@ async function optionalStages(o: StreamRunOptions, registry: Registry): Promise<
     const catalogs = await loadCatalogSet(o.catalogs, o.dataDir, (m) => o.log?.({ msg: m }));
     const annotator = new Annotator(annotationSpecs(catalogs, o.annotate));
     registerAnnotationMetrics(registry, annotator);
-    out.annotate = new AnnotateStage(annotator);
+    out.annotate = new AnnotateStage(annotator, { publicUrl: o.publicUrl });
   }
-  if (o.watch !== false) out.watch = await WatchStage.open(o.dataDir);
+  if (o.watch !== false) out.watch = await WatchStage.open(o.dataDir, { publicUrl: o.publicUrl });
   return out;
 }
 
@@ -90,7 +90,7 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
   let ledger: UpstreamLedger | null = null;
   const pipeline = new StreamPipeline({
     dataDir: o.dataDir, instance: o.instance, sink: o.sink, decoder: o.decoder, matchRadiusArcsec: o.matchRadiusArcsec,
-    archive: o.archive, cutouts: o.cutouts, parquet: o.parquet, ...(await optionalStages(o, registry)),
+    archive: o.archive, cutouts: o.cutouts, parquet: o.parquet, publicUrl: o.publicUrl, ...(await optionalStages(o, registry)),
     stages: (parts) => {
       const list = alertStages(parts);
       if (o.source.kind !== 'file') list.splice(list.length - 1, 0, (ledger = new UpstreamLedger(parts.store)));

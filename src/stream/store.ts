@@ -73,6 +73,8 @@ export class StreamStore {
   readonly objects: LiveCatalog<ObjectRecord>;
   readonly aliases: Database<number, string>;
   readonly detections: Database<DetectionRecord, string>;
+  /** Index of detections by object: key [objectId, alertId], value 1 (a light curve is one key range). */
+  readonly detectionsByObject: Database<number, Key>;
   readonly nondet: Database<NonDetectionRecord, Key>;
   readonly stats: Database<Counts, Key>;
   readonly progress: Database<unknown, Key>;
@@ -87,6 +89,7 @@ export class StreamStore {
     // so their names are stored once per database instead of in every value
     // (smaller values, and packing is a third faster).
     this.detections = this.env.openDB<DetectionRecord, string>('detections', { sharedStructuresKey: Symbol.for('structures') });
+    this.detectionsByObject = this.env.openDB<number, Key>('detections.byObject', {});
     this.nondet = this.env.openDB<NonDetectionRecord, Key>('nondetections', { sharedStructuresKey: Symbol.for('structures') });
     this.stats = this.env.openDB<Counts, Key>('stats', {});
     this.progress = this.env.openDB<unknown, Key>('progress', {});

@@ -17,6 +17,9 @@ export interface HitFields {
   ra: number;
   dec: number;
   mjd: number;
+  band: string | null;
+  mag: number | null;
+  mag_err: number | null;
   recorded_at: string;
 }
 
@@ -32,6 +35,9 @@ export function hitFields(h: HitRecord): HitFields {
     ra: h.ra,
     dec: h.dec,
     mjd: h.mjd,
+    band: h.band ?? null,
+    mag: h.mag ?? null,
+    mag_err: h.magErr ?? null,
     recorded_at: h.recordedAt,
   };
 }
@@ -40,7 +46,7 @@ export function hitFields(h: HitRecord): HitFields {
 export const hitFieldsSchema = {
   type: 'object',
   description: 'A hit recorded by the alert stream (the same fields as the watchlist-ID output stream)',
-  required: ['watchlist_id', 'kind', 'target', 'sep_arcsec', 'alert_id', 'object_id', 'survey', 'ra', 'dec', 'mjd', 'recorded_at'],
+  required: ['watchlist_id', 'kind', 'target', 'sep_arcsec', 'alert_id', 'object_id', 'survey', 'ra', 'dec', 'mjd', 'band', 'mag', 'mag_err', 'recorded_at'],
   properties: {
     watchlist_id: { type: 'string', description: 'Watch list id' },
     kind: { type: 'string', enum: ['target', 'region'], description: 'A target of the list, or one of its watch regions' },
@@ -51,7 +57,12 @@ export const hitFieldsSchema = {
     survey: { type: 'string', nullable: true, description: 'Survey of the alert (ztf, lsst)' },
     ra: { type: 'number', description: 'Alert RA, degrees' },
     dec: { type: 'number', description: 'Alert Dec, degrees' },
-    mjd: { type: 'number', description: 'Observation time of the alert, MJD' },
+    mjd: { type: 'number', description: "Observation time of the alert, MJD in the survey's own scale (ZTF: UTC; Rubin: TAI)" },
+    band: { type: 'string', nullable: true, description: "Band of the alert's detection (ZTF g, r, i; Rubin u, g, r, i, z, y)" },
+    mag: { type: 'number', nullable: true, description: "Magnitude of the alert's detection (ZTF magpsf; Rubin AB magnitude of a positive flux)" },
+    mag_err: { type: 'number', nullable: true, description: 'Magnitude error' },
     recorded_at: { type: 'string', format: 'date-time', description: 'When the hit was recorded (ISO 8601)' },
+    object_url: { type: 'string', description: 'The object at the service (GET /v1/objects/{id}), an absolute URL' },
+    alert_url: { type: 'string', description: 'The alert at the service (GET /v1/alerts/{alert_id}), an absolute URL' },
   },
 } as const;

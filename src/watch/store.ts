@@ -83,6 +83,10 @@ export interface HitRecord {
   mjd: number;
   recordedAt: string;
   survey?: string;
+  /** The alert's detection: band and magnitude (absent in hits recorded before they were kept). */
+  band?: string;
+  mag?: number;
+  magErr?: number;
 }
 
 interface TargetRow {

@@ -1,19 +1,23 @@
 // The OpenAPI document as an API consumer meets it: every operation is
 // described, has its 2xx response schema and (POST, PATCH) its request body,
 // and /docs "Try it out" with the document's own examples succeeds for every
-// operation.
+// operation (the objects and alerts ones on a data folder fed by a real
+// `skyjoin stream` run over the shipped sample alerts).
 
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/service/app.js';
 import type { ServiceContext } from '../../src/service/context.js';
 import { KeyStore } from '../../src/service/keys.js';
+import { runCli } from '../support/cli.js';
 import { tempDir } from '../support/tmp.js';
 
 const tmp = tempDir();
 let app: FastifyInstance;
 let key: string;
 beforeAll(async () => {
+  const r = await runCli(['stream', '--from', 'file:catalogs/samples/ztf-alerts', '--data', tmp.dir, '--no-annotate', '--no-watch']);
+  expect(r.code, r.stderr).toBe(0);
   app = await buildApp({ dataDir: tmp.dir });
   key = (await new KeyStore((app as unknown as { skyjoin: ServiceContext }).skyjoin.env).create('docs')).key;
 });
@@ -70,11 +74,13 @@ describe('OpenAPI at /docs/json', () => {
     const auth = { authorization: `Bearer ${key}` };
     const upload = JSON.parse((await app.inject({ method: 'POST', url: '/v1/sources', payload: [{ id: 'a', ra: 1, dec: 2 }] })).body).id;
     const list = JSON.parse((await app.inject({ method: 'POST', url: '/v1/watchlists', headers: auth, payload: { name: 'docs' } })).body).id;
+    const alert = JSON.parse((await app.inject({ method: 'GET', url: '/v1/alerts?limit=1' })).body).alerts[0].alert_id as string;
     // Path parameters: the document's example, else real ids of this service.
-    const fill = (path: string, op: Operation) => (op.parameters ?? []).filter((p) => p.in === 'path' && p.example !== undefined)
+    const fill = (path: string, op: Operation) => (op.parameters ?? []).filter((p) => p.in === 'path' && p.example !== undefined && p.name !== 'alert_id')
       .reduce((u, p) => u.replace(`{${p.name}}`, encodeURIComponent(String(p.example))), path)
       .replace('/sources/{id}', `/sources/${upload}`)
       .replace('/watchlists/{id}', `/watchlists/${list}`)
+      .replace('/alerts/{alert_id}', `/alerts/${alert}`)
       .replace('/targets/{name}', `/targets/${encodeURIComponent('SN 2023ixf')}`);
     const ops = await operations();
     // Deletions last, the target before its list.

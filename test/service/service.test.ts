@@ -284,7 +284,8 @@ describe('watch lists', () => {
     // snake_case, the names of the watchlist-ID output stream.
     expect(since.hits[0]).toEqual({
       watchlist_id: id, kind: 'target', target: 't2', sep_arcsec: 0.1, alert_id: '1020', object_id: 'o20', survey: null,
-      ra: 1, dec: 2, mjd: 60020, recorded_at: '2026-01-01T00:00:20.000Z',
+      ra: 1, dec: 2, mjd: 60020, band: null, mag: null, mag_err: null, recorded_at: '2026-01-01T00:00:20.000Z',
+      object_url: 'http://localhost:80/v1/objects/o20', alert_url: 'http://localhost:80/v1/alerts/1020',
     });
   });
 

@@ -212,8 +212,11 @@ describe('annotation of real ZTF alerts through the stream pipeline', () => {
     expect(typeof r0.mag).toBe('number');
     expect(Object.keys(r0.object.latest).length).toBeGreaterThan(0);
     expect(r0.source.topic).toMatch(/^file:pgb_ZTF21abiuvdk_lightcurve\//);
-    expect(r0.cutouts.science).toMatch(/\.science\.fits\.gz$/);
-    for (const k of ['science', 'template', 'difference'] as const) expect(existsSync(path.join(data, 'stream', 'cutouts', r0.cutouts[k]!))).toBe(true);
+    // Cutouts by URL (where `skyjoin serve` answers), each one a stored file.
+    for (const k of ['science', 'template', 'difference'] as const) {
+      expect(r0.cutouts[k]).toBe(`http://127.0.0.1:8080/v1/alerts/${r0.alert_id}/cutouts/${k}.fits`);
+      expect(existsSync(path.join(data, 'stream', 'cutouts', 'ztf', r0.night, r0.alert_id.slice(-3), `${r0.alert_id}.${k}.fits.gz`))).toBe(true);
+    }
     // Health: counters add up to what was published, in the report and the metrics.
     const h = annotator.health();
     for (const c of ['bsc5', 'gcvs', 'openngc']) {

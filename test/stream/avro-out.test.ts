@@ -264,7 +264,7 @@ async function startRegistry(): Promise<{ url: string; subjects: Map<string, num
   return { url: `http://127.0.0.1:${port}`, subjects, schemas, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-const objectRec = (id: string): OutRecord => ({ key: id, value: { object_id: id, ra: 10.5, dec: -45.25, aliases: [`lsst:${id}`], surveys: ['lsst'], n_detections: 2, first_mjd: 60924.3, last_mjd: 60925.3, latest: { i: [22.7, 60925.3] } } });
+const objectRec = (id: string): OutRecord => ({ key: id, value: { object_id: id, ra: 10.5, dec: -45.25, aliases: [`lsst:${id}`], surveys: ['lsst'], n_detections: 2, first_mjd: 60924.3, last_mjd: 60925.3, latest: { i: [22.7, 60925.3] }, object_url: `http://127.0.0.1:8080/v1/objects/${id}` } });
 
 describe('Avro for Kafka', () => {
   let registry: Awaited<ReturnType<typeof startRegistry>>;
@@ -302,7 +302,7 @@ describe('Avro for Kafka', () => {
     try {
       const enc = await AvroKafkaEncoding.create({ registryUrl: registry.url, instance: 't', streams: ['objects'] });
       const sink = new KafkaSink(mock.bootstrap, 't', enc);
-      const hit = { watchlist_id: 'w1', watchlist_name: 'mine', kind: 'target', target: 'SN 2023ixf', sep_arcsec: 0.4, alert_id: '2475433850015010009', object_id: '3', survey: 'ztf', survey_object_id: 'ZTF23aaklqou', ra: 210.9, dec: 54.3, mjd: 60085.2, band: 'r', mag: 14.2, recorded_at: '2023-05-19T21:00:00.000Z', target_ra: 210.91, target_dec: 54.31, target_radius_arcsec: 2, region: null, region_kind: null, region_ra: null, region_dec: null, region_radius_arcsec: null, region_order: null };
+      const hit = { watchlist_id: 'w1', watchlist_name: 'mine', kind: 'target', target: 'SN 2023ixf', sep_arcsec: 0.4, alert_id: '2475433850015010009', object_id: '3', survey: 'ztf', survey_object_id: 'ZTF23aaklqou', ra: 210.9, dec: 54.3, mjd: 60085.2, band: 'r', mag: 14.2, mag_err: 0.02, object_url: 'http://127.0.0.1:8080/v1/objects/3', alert_url: 'http://127.0.0.1:8080/v1/alerts/2475433850015010009', recorded_at: '2023-05-19T21:00:00.000Z', target_ra: 210.91, target_dec: 54.31, target_radius_arcsec: 2, region: null, region_kind: null, region_ra: null, region_dec: null, region_radius_arcsec: null, region_order: null };
       sink.write('objects', [objectRec('1'), objectRec('2')]);
       sink.write('watchlist-w1', [{ key: `${hit.alert_id}:${hit.target}`, value: hit }]);
       await sink.close();

@@ -37,7 +37,7 @@ let app: FastifyInstance;
 let key = '';
 
 beforeAll(async () => {
-  app = await buildApp({ dataDir: SVC, logger: false });
+  app = await buildApp({ dataDir: SVC, logger: false, publicUrl: 'http://127.0.0.1:8080' /* where the stream's records point by default */ });
   const ctx = (app as unknown as { skyjoin: ServiceContext }).skyjoin;
   key = (await new KeyStore(ctx.env).create('watcher')).key;
 });

@@ -9,6 +9,7 @@ import { MAX_TARGET_RADIUS_ARCSEC, MIN_TARGET_RADIUS_ARCSEC, type Watchlist, typ
 import { clip } from '../../messages/quote.js';
 import { hitFields, hitFieldsSchema } from '../../watch/hit-fields.js';
 import { decProp, docsOnly, errorResponses, positionsBody, raProp } from '../schemas.js';
+import { linksOf } from './objects.js';
 import { sourcesFromBody } from './sources.js';
 
 const radiusTarget = {
@@ -288,7 +289,8 @@ export function watchlistRoutes(app: FastifyInstance, ctx: ServiceContext): void
     } catch {
       throw new BadCursor();
     }
-    return { hits: page.hits.map(hitFields), next: page.next };
+    const links = linksOf(ctx, req);
+    return { hits: page.hits.map((h) => ({ ...hitFields(h), object_url: links.object(h.objectId), alert_url: links.alert(h.alertId) })), next: page.next };
   });
 }
 

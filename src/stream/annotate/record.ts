@@ -10,6 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_PUBLIC_URL, Links } from '../../objects/links.js';
 import type { IngestedAlert } from '../stage.js';
 
 export type ColumnValue = string | number | boolean | null;
@@ -65,12 +66,15 @@ function num(v: number | undefined): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
-/** The annotated record of an ingested alert. Pure: compose it with other stages' fields as needed. */
-export function annotatedRecord(ingested: IngestedAlert, annotations: Annotations): AnnotatedRecord {
+/**
+ * The annotated record of an ingested alert, its cutouts as URLs under `links`.
+ * Pure: compose it with other stages' fields as needed.
+ */
+export function annotatedRecord(ingested: IngestedAlert, annotations: Annotations, links: Links = new Links(DEFAULT_PUBLIC_URL)): AnnotatedRecord {
   const a = ingested.alert, o = ingested.object, m = ingested.message;
   const latest: AnnotatedRecord['object']['latest'] = {};
   for (const [band, [mag, mjd]] of Object.entries(o.latest)) latest[band] = { mag, mjd };
-  const c = ingested.cutouts ?? {};
+  const c = links.cutouts(ingested.alert.alertId, ingested.cutouts) ?? {};
   return {
     alert_id: a.alertId.toString(),
     survey: a.survey,

@@ -7,23 +7,28 @@
 import { Annotator } from '../annotate/annotator.js';
 import type { AnnotationSpec } from '../annotate/config.js';
 import { annotatedRecord } from '../annotate/record.js';
+import { DEFAULT_PUBLIC_URL, Links } from '../../objects/links.js';
 import type { OutRecord } from '../sinks/sink.js';
 import type { Batch, BatchAlert, Stage } from '../stage.js';
 
 export interface AnnotateOptions {
   /** Output stream of the annotated records (default 'annotated'). */
   stream?: string;
+  /** Base of the cutout URLs in the records (default http://127.0.0.1:8080). */
+  publicUrl?: string;
 }
 
 export class AnnotateStage implements Stage {
   readonly name = 'annotate';
   readonly annotator: Annotator;
   readonly stream: string;
+  private readonly links: Links;
 
   /** From catalog specs, or an annotator built (and given metrics) by the caller. */
   constructor(annotator: Annotator | AnnotationSpec[], opts: AnnotateOptions = {}) {
     this.annotator = annotator instanceof Annotator ? annotator : new Annotator(annotator);
     this.stream = opts.stream ?? 'annotated';
+    this.links = new Links(opts.publicUrl ?? DEFAULT_PUBLIC_URL);
   }
 
   /** Annotates the alerts (their `annotations`) and returns their annotated records. */
@@ -34,7 +39,7 @@ export class AnnotateStage implements Stage {
     const ann = this.annotator.annotate(ra, dec);
     return alerts.map((a, i) => {
       a.annotations = ann[i];
-      return { key: a.alert.alertId.toString(), value: annotatedRecord(a, ann[i]) as unknown as Record<string, unknown> };
+      return { key: a.alert.alertId.toString(), value: annotatedRecord(a, ann[i], this.links) as unknown as Record<string, unknown> };
     });
   }
 

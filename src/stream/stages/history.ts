@@ -5,20 +5,27 @@
 // are keyed by (object, MJD, band, kind) and written once. The object's
 // statistics (detections, first/last MJD, mean position, latest magnitude per
 // band) count each stored detection once; the object record is written here,
-// alert by alert, with its new mean position. Publishes 'detections' and
-// 'nondetections'.
+// alert by alert, with its new mean position. Each new detection is also
+// indexed by object ('detections.byObject': key [objectId, alertId], so a
+// light curve is one key range). Publishes 'detections' (cutouts and object
+// as URLs of `skyjoin serve`) and 'nondetections'.
 
 import type { Detection } from '../decoding/alert.js';
 import { KeyList, KeySet } from '../key-set.js';
+import { DEFAULT_PUBLIC_URL, Links } from '../../objects/links.js';
 import type { OutRecord } from '../sinks/sink.js';
 import type { Batch, BatchAlert, Stage, StageTxn } from '../stage.js';
 import type { DetectionRecord, ObjectRecord, StreamStore } from '../store.js';
 
-/** A stored detection as the 'detections' output stream carries it (snake_case, ids as strings). */
-export function detectionValue(d: DetectionRecord): Record<string, unknown> {
+/**
+ * A stored detection as the 'detections' output stream carries it (snake_case,
+ * ids as strings, cutouts as absolute URLs of `skyjoin serve`).
+ */
+export function detectionValue(d: DetectionRecord, links: Links = new Links(DEFAULT_PUBLIC_URL)): Record<string, unknown> {
   return {
     alert_id: d.alertId, object_id: String(d.objectId), survey: d.survey, mjd: d.mjd, night: d.night, band: d.band, ra: d.ra, dec: d.dec,
-    mag: d.mag, mag_err: d.magErr, flux: d.flux, flux_err: d.fluxErr, is_diff_pos: d.isDiffPos, from: d.from, cutouts: d.cutouts,
+    mag: d.mag, mag_err: d.magErr, flux: d.flux, flux_err: d.fluxErr, is_diff_pos: d.isDiffPos, from: d.from,
+    cutouts: links.cutouts(d.alertId, d.cutouts), object_url: links.object(d.objectId),
   };
 }
 
@@ -61,7 +68,8 @@ export class HistoryStage implements Stage {
   private readonly bandCodes = new Map<string, number>();
   private readonly ndKey = new Int32Array(4);
 
-  constructor(private readonly store: StreamStore) {}
+  /** `links`: the URLs the 'detections' records carry (default: where `skyjoin serve` listens by default). */
+  constructor(private readonly store: StreamStore, private readonly links = new Links(DEFAULT_PUBLIC_URL)) {}
 
   /** Replayed alerts: their stored detections, alert and history, go out again. */
   prepare(batch: Batch): void {
@@ -117,6 +125,7 @@ export class HistoryStage implements Stage {
         mag: d.mag, magErr: d.magErr, flux: d.flux, fluxErr: d.fluxErr, isDiffPos: d.isDiffPos, from, cutouts,
       };
       s.detections.put(k, rec);
+      if (!old) s.detectionsByObject.put([obj.id, k], 1);
       this.pendingDetections.push(lo, hi, 0, DETECTION_TAG);
       if (old) return; // a history detection completed by its own alert: not a new detection
       detectionsAdded++;
@@ -163,7 +172,7 @@ export class HistoryStage implements Stage {
     // Committed: these keys may now answer from memory.
     this.pendingDetections.drainInto(this.knownDetections);
     this.pendingNonDetections.drainInto(this.knownNonDetections);
-    batch.emit('detections', [...batch.newDetections, ...batch.republished].map((d) => ({ key: d.alertId, value: detectionValue(d) })));
+    batch.emit('detections', [...batch.newDetections, ...batch.republished].map((d) => ({ key: d.alertId, value: detectionValue(d, this.links) })));
     const nondet: OutRecord[] = [];
     for (const a of batch.alerts) {
       if (a.republish ? a.alert.nonDetections.length === 0 : a.status !== 'new' || a.nonDetectionsAdded === 0) continue;

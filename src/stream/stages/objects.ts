@@ -6,8 +6,10 @@
 // more is written for it. Alert by alert inside the transaction, since a
 // later alert of the batch may match the object an earlier one made or moved
 // (the history stage writes the object's statistics and position).
-// Publishes the 'objects' stream: each object new or changed by the batch.
+// Publishes the 'objects' stream: each object new or changed by the batch,
+// with its URL in `skyjoin serve`.
 
+import { DEFAULT_PUBLIC_URL, Links } from '../../objects/links.js';
 import type { OutRecord } from '../sinks/sink.js';
 import type { Batch, BatchAlert, Stage, StageTxn } from '../stage.js';
 import type { ObjectRecord, StreamStore } from '../store.js';
@@ -15,14 +17,18 @@ import type { ObjectRecord, StreamStore } from '../store.js';
 export interface ObjectsOptions {
   /** Object matching radius, arcsec (default 1.5). */
   matchRadiusArcsec?: number;
+  /** The URLs the 'objects' records carry (default: where `skyjoin serve` listens by default). */
+  links?: Links;
 }
 
 export class ObjectsStage implements Stage {
   readonly name = 'objects';
   private readonly radius: number;
+  private readonly links: Links;
 
   constructor(private readonly store: StreamStore, opts: ObjectsOptions = {}) {
     this.radius = opts.matchRadiusArcsec ?? 1.5;
+    this.links = opts.links ?? new Links(DEFAULT_PUBLIC_URL);
   }
 
   /** Replayed alerts: their stored detection and object (outputs again); one not stored is a dead letter. */
@@ -86,7 +92,7 @@ export class ObjectsStage implements Stage {
       if ((a.status !== 'new' && !a.republish) || seen.has(a.object.id)) continue;
       seen.add(a.object.id);
       const o = a.object;
-      objects.push({ key: String(o.id), value: { object_id: String(o.id), ra: o.ra, dec: o.dec, aliases: o.aliases, surveys: o.surveys, n_detections: o.nDetections, first_mjd: o.firstMjd, last_mjd: o.lastMjd, latest: o.latest } });
+      objects.push({ key: String(o.id), value: { object_id: String(o.id), ra: o.ra, dec: o.dec, aliases: o.aliases, surveys: o.surveys, n_detections: o.nDetections, first_mjd: o.firstMjd, last_mjd: o.lastMjd, latest: o.latest, object_url: this.links.object(o.id) } });
     }
     batch.emit('objects', objects);
   }

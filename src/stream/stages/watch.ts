@@ -31,6 +31,7 @@ import type { RootDatabase } from 'lmdb';
 import type { OutRecord } from '../sinks/sink.js';
 import type { Batch, BatchAlert, Stage } from '../stage.js';
 import { separationArcsec } from '../../sky/vector.js';
+import { DEFAULT_PUBLIC_URL, Links } from '../../objects/links.js';
 import { hitFields } from '../../watch/hit-fields.js';
 import { openStore } from '../../watch/open.js';
 import { WatchlistStore, type CheckHit, type HitRecord, type Watchlist, type WatchRegion } from '../../watch/store.js';
@@ -56,6 +57,8 @@ export interface WatchOptions {
    * list edited at every batch is not reloaded at every batch. Default 3.
    */
   settleBatches?: number;
+  /** Base of the object and alert URLs in the published hits (default http://127.0.0.1:8080). */
+  publicUrl?: string;
 }
 
 /** Output stream of a watch list's hits (file OUT/watchlist-ID.jsonl, or that topic). */
@@ -101,11 +104,13 @@ export class WatchStage implements Stage {
   private readonly snapshots = new Map<string, ListCopy>();
   private readonly snapshotMax: number;
   private readonly settleBatches: number;
+  private readonly links: Links;
 
   /** `ownedEnv`: an environment this stage opened and closes. */
   constructor(readonly store: WatchlistStore, opts: WatchOptions = {}, private ownedEnv?: RootDatabase) {
     this.snapshotMax = opts.snapshotMaxTargets ?? 100_000;
     this.settleBatches = Math.max(1, opts.settleBatches ?? 3);
+    this.links = new Links(opts.publicUrl ?? DEFAULT_PUBLIC_URL);
   }
 
   /** Opens the service's store under a service data folder (`skyjoin serve --data DIR`). */
@@ -222,6 +227,7 @@ export class WatchStage implements Stage {
     return {
       watchlist: wl.id, target, kind, alertId: a.alert.alertId.toString(), objectId: String(a.object.id),
       sepArcsec, ra: a.alert.ra, dec: a.alert.dec, mjd: a.alert.mjd, recordedAt, survey: a.alert.survey,
+      band: a.alert.band, mag: a.alert.mag, magErr: a.alert.magErr,
     };
   }
 
@@ -233,6 +239,8 @@ export class WatchStage implements Stage {
       survey_object_id: a.alert.surveyObjectId,
       band: a.alert.band,
       mag: a.alert.mag ?? null,
+      object_url: this.links.object(h.objectId),
+      alert_url: this.links.alert(h.alertId),
     };
     if (p.region) {
       v.region = p.region.name;
