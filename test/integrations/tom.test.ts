@@ -1,7 +1,8 @@
 // The TOM Toolkit module (integrations/tom_skyjoin) with the real TOM Toolkit
 // (tom_base 2.32.4, Django, SQLite) against `skyjoin serve` on loopback over a
 // stream data folder: ../shared/tom/install.sh makes the TOM's venv (once:
-// in $SKYJOIN_TOM_DIR, else test/.tmp/tom, reused by later runs), the stream
+// in $SKYJOIN_TOM_DIR, else $TMPDIR/skyjoin-tom, reused by later runs; outside the
+// checkout, since pip's build skips what git ignores), the stream
 // ingests the 34 real alerts of ZTF21abiuvdk (a watch list of the key has a
 // target on it), and the module's Django tests run in a fresh TOM project:
 // object and cone queries through the broker pages, a target created from an
@@ -9,6 +10,7 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +19,7 @@ import { startServe, type Served } from '../support/serve.js';
 import { tempDir } from '../support/tmp.js';
 
 const TOM_SHARED = path.resolve(ROOT, '..', 'shared', 'tom');
-const TOM_DIR = process.env.SKYJOIN_TOM_DIR ?? path.join(ROOT, 'test', '.tmp', 'tom');
+const TOM_DIR = process.env.SKYJOIN_TOM_DIR ?? path.join(os.tmpdir(), 'skyjoin-tom');
 const LC_DIR = path.resolve(ROOT, '..', 'shared', 'data', 'ztf', 'alerts', 'pgb_ZTF21abiuvdk_lightcurve');
 const tmp = tempDir();
 const SHOTS = path.join(ROOT, 'test-output', 'tom');
