@@ -9,6 +9,8 @@ import { RangeList } from '../sky/ranges.js';
 import { chord2FromArcsec } from '../sky/vector.js';
 import { RA_STEPS, RA_STEPS_PER_DEG, WINDOW_MARGIN_DEG, quantizeRa, raHalfWidthDeg, zoneOf } from '../zones/zones.js';
 import { BestBuilder, MatchBuilder, emptyMatches, type Matches } from './matches.js';
+import type { RowMotion } from './motion.js';
+import { MotionTest, motionRadii } from './motion-test.js';
 import { nearestMatch } from './nearest.js';
 import { prepareProbes, sortProbes, vectorInto, type Probes, type SortedProbes } from './probes.js';
 import type { ZonesScheme } from './scheme-zones.js';
@@ -23,6 +25,14 @@ export interface CrossmatchOptions {
   k?: number;
   /** Self-match: skip the pair (i, i). */
   excludeSelf?: boolean;
+  /**
+   * The rows' proper motions (RowMotion.prepare over the rows in the order
+   * the index reports them): each row is moved to its probe's epoch before
+   * the exact test, and separations are at that epoch.
+   */
+  motion?: RowMotion;
+  /** The probes' epoch, Julian years (J2026.5 = 2026.5): one for all, or one per probe. Required with motion. */
+  epochYear?: number | Float64Array;
 }
 
 const TWO32 = 4294967296;
@@ -32,6 +42,8 @@ interface Sink {
   all: MatchBuilder | null;
   best: BestBuilder | null;
   excludeSelf: boolean;
+  /** Moving rows: the exact test on propagated positions (null: rows do not move, no extra work). */
+  motion: MotionTest | null;
 }
 
 export function crossmatch(
@@ -42,6 +54,7 @@ export function crossmatch(
   if (mode !== 'all' && mode !== 'best' && mode !== 'nearest') {
     throw new RangeError(`mode must be all|best|nearest, got '${String(mode)}'`);
   }
+  if (opts.motion !== undefined) return crossmatchMoving(index, ra, dec, opts, mode);
   const probes = prepareProbes(ra, dec, opts.radiusArcsec);
   const excludeSelf = opts.excludeSelf === true;
   if (mode === 'nearest') {
@@ -54,14 +67,92 @@ export function crossmatch(
     all: mode === 'all' ? new MatchBuilder(Math.max(1024, probes.n >>> 2)) : null,
     best: mode === 'best' ? new BestBuilder(probes.n) : null,
     excludeSelf,
+    motion: null,
   };
   const sorted = sortProbes(probes, index.keyScheme);
-  if (index.scheme.kind === 'zones') zoneMerge(index, probes, sorted, sink);
-  else coverMerge(index, probes, sorted, sink);
+  merge(index, probes, sorted, sink);
   return sink.all ? sink.all.finish(probes.n) : sink.best!.finish();
 }
 
+function merge(index: SkyIndex, probes: Probes, sorted: SortedProbes, sink: Sink): void {
+  if (index.scheme.kind === 'zones') zoneMerge(index, probes, sorted, sink);
+  else coverMerge(index, probes, sorted, sink);
+}
+
+/**
+ * Rows with proper motions: the index (on reference-epoch positions) is
+ * searched at each probe's radius widened by the farthest a row moves by the
+ * probe's epoch; candidates are tested on their propagated positions. The
+ * few fastest rows live in a small index of their own (motion.ts), searched
+ * in a second pass with the same sorted probes at their own widening.
+ * 'nearest' gathers all pairs within the radius and keeps the k closest.
+ */
+function crossmatchMoving(index: SkyIndex, ra: Float64Array, dec: Float64Array, opts: CrossmatchOptions, mode: 'all' | 'best' | 'nearest'): Matches {
+  const motion = opts.motion!;
+  if (motion.length !== index.length) {
+    throw new RangeError(`motion has ${motion.length} rows, the index ${index.length}`);
+  }
+  const k = opts.k ?? 1;
+  if (mode === 'nearest' && (!Number.isInteger(k) || k < 1)) throw new RangeError(`k must be an integer >= 1, got ${String(k)}`);
+  const test = MotionTest.create(motion, ra, dec, opts.radiusArcsec, opts.epochYear);
+  const n = ra.length;
+  if (n === 0 || index.length === 0) return emptyMatches();
+  const sink: Sink = {
+    all: mode === 'best' ? null : new MatchBuilder(Math.max(1024, n >>> 2)),
+    best: mode === 'best' ? new BestBuilder(n) : null,
+    excludeSelf: opts.excludeSelf === true,
+    motion: test,
+  };
+  const split = motion.fastRows.length > 0;
+  const probes = prepareProbes(ra, dec, motionRadii(test, split));
+  const sorted = sortProbes(probes, index.keyScheme);
+  merge(index, probes, sorted, sink);
+  if (split) {
+    const fast = motion.fastIndexFor(index, (fra, fdec) => index.withSchemeOf(fra, fdec));
+    const wide = motionRadii(test, false);
+    const radii = new Float64Array(n);
+    for (let j = 0; j < n; j++) radii[j] = wide[sorted.order[j]];
+    test.beginFastPass();
+    merge(fast, { ...probes, radii: wide, maxRadiusDeg: maxOf(wide) / 3600, radiusDeg: maxOf(wide) / 3600 }, { ...sorted, radii }, sink);
+  }
+  if (sink.best) return sink.best.finish();
+  const all = sink.all!.finish(n);
+  return mode === 'nearest' ? firstPerProbe(all, k) : all;
+}
+
+function maxOf(a: Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] > m) m = a[i];
+  return m;
+}
+
+/** The first k pairs of each probe (pairs come grouped by probe, closest first). */
+function firstPerProbe(m: Matches, k: number): Matches {
+  let n = 0, run = 0;
+  const keep = new Uint32Array(m.length);
+  for (let i = 0; i < m.length; i++) {
+    run = i > 0 && m.probe[i] === m.probe[i - 1] ? run + 1 : 0;
+    if (run < k) keep[n++] = i;
+  }
+  if (n === m.length) return m;
+  const out = { probe: new Uint32Array(n), row: new Uint32Array(n), sepArcsec: new Float64Array(n), length: n };
+  for (let j = 0; j < n; j++) {
+    const i = keep[j];
+    out.probe[j] = m.probe[i]; out.row[j] = m.row[i]; out.sepArcsec[j] = m.sepArcsec[i];
+  }
+  return out;
+}
+
 function emit(sink: Sink, probe: number, row: number, chord2: number): void {
+  const mt = sink.motion;
+  if (mt !== null) {
+    // A candidate of the widened search: keep it only if the row, moved to
+    // the probe's epoch, is within the probe's own radius.
+    row = mt.rowOf(row);
+    if (row < 0) return;
+    chord2 = mt.chord2(probe, row);
+    if (!(chord2 <= mt.limit(probe))) return;
+  }
   if (sink.excludeSelf && row === probe) return;
   if (sink.all) sink.all.push(probe, row, chord2);
   else sink.best!.offer(probe, row, chord2);
