@@ -11,6 +11,7 @@ import { fsReason } from '../catalog/fs-errors.js';
 import { choiceFlag, helpHint, numberFlag, optionalString, parse, requireString } from './args.js';
 import { defaultDataDir } from './data-dir.js';
 import { HelpRequest, UsageError } from './errors.js';
+import { MOTION_OPTIONS, MOTION_USAGE, catalogMotionFlags } from './motion-flags.js';
 import { Progress } from './progress.js';
 
 const BUILD_USAGE = `usage: skyjoin catalog build --in FILE --out NAME.arrow [options]
@@ -27,7 +28,11 @@ const BUILD_USAGE = `usage: skyjoin catalog build --in FILE --out NAME.arrow [op
   --keep c1,c2,...        other columns to keep in the catalog, typed from their values
   --name NAME             the catalog's name (default: the --out file name without .arrow)
   --skip-bad              write bad rows to --rejects and go on (default: fail, listing the first 20)
-  --rejects FILE          where --skip-bad writes bad rows (default NAME.rejects.csv beside --out)`;
+  --rejects FILE          where --skip-bad writes bad rows (default NAME.rejects.csv beside --out)
+Proper motions (kept as float64 columns; matches at an epoch move the rows to it):
+${MOTION_USAGE}
+  --epoch-col C                    or a column with each row's epoch (Julian years, MJD or JD;
+                                   --epoch-unit jyear|mjd|jd to say which, default: told by size)`;
 
 const USAGE = `usage: skyjoin catalog <build|build-shipped|info|export> ...
   build          build a memory-mapped Arrow catalog from CSV, CSV.gz, Parquet or Arrow
@@ -67,7 +72,9 @@ async function build(argv: string[]): Promise<number> {
     'id-col': { type: 'string' }, 'ra-col': { type: 'string' }, 'dec-col': { type: 'string' },
     keep: { type: 'string' }, 'skip-bad': { type: 'boolean' }, rejects: { type: 'string' }, name: { type: 'string' },
     'radius-arcsec': { type: 'string' },
+    'epoch-col': { type: 'string' }, ...MOTION_OPTIONS,
   }, BUILD_USAGE);
+  const motion = catalogMotionFlags(values, 'epoch-col');
   const input = requireString(values, 'in', BUILD_USAGE);
   const output = requireString(values, 'out', BUILD_USAGE);
   const kind = choiceFlag(values, 'scheme', SCHEME_KINDS, 'zones');
@@ -96,7 +103,7 @@ async function build(argv: string[]): Promise<number> {
     const progress = new Progress(`catalog build ${path.basename(input)}`);
     const { buildCatalogFile } = await import('../catalog/build.js');
     r = await buildCatalogFile({
-      input, output: outFile.tempPath, name, scheme, keep, rejects: rejectsFile?.tempPath, defaultRadiusArcsec: radius,
+      input, output: outFile.tempPath, name, scheme, keep, rejects: rejectsFile?.tempPath, defaultRadiusArcsec: radius, motion,
       idCol: optionalString(values, 'id-col'), raCol: optionalString(values, 'ra-col'), decCol: optionalString(values, 'dec-col'),
       onProgress: (rows, bytes) => progress.update(rows, bytes),
     });
@@ -113,7 +120,8 @@ async function build(argv: string[]): Promise<number> {
   process.stdout.write(`${output}: ${r.rows} rows, scheme ${JSON.stringify(r.info.scheme)}, ` +
     `read ${(r.readMs / 1000).toFixed(2)} s + index and write ${(r.buildMs / 1000).toFixed(2)} s ` +
     `(${Math.round(r.rows / total).toLocaleString('en-US')} rows/s)` +
-    (rejects ? `; ${r.rejected} bad rows written to ${rejects}` : '') + '\n');
+    (rejects ? `; ${r.rejected} bad rows written to ${rejects}` : '') +
+    (motion ? `; proper motions from ${motion.pmRa}, ${motion.pmDec}${motion.parallax && motion.rv ? ` with ${motion.parallax}, ${motion.rv}` : ''} at ${motion.epochColumn ?? `J${motion.refEpoch}`}` : '') + '\n');
   return 0;
 }
 

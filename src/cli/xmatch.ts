@@ -1,10 +1,12 @@
 // skyjoin xmatch --catalog FILE --sources FILE --radius-arcsec R
 //   [--scheme zones|rowcol|htm|healpix] [--mode all|best] [--out FILE]
-//   [--id-col id --ra-col ra --dec-col dec]
+//   [--id-col id --ra-col ra --dec-col dec] [--epoch J2026.5 | --epoch-col C]
 // Writes CSV `source_id,catalog_id,sep_arcsec`, one line per pair, sorted by
 // source_id then sep_arcsec; ids exactly as read. A built .arrow catalog is
 // queried through its own index (mapped, not read); --scheme naming another
 // scheme is noted on stderr, not obeyed: every scheme gives the same pairs.
+// With a sources epoch, catalog rows with proper motions (a built catalog's
+// own, or --pm-ra-col... for a CSV/Parquet catalog) are moved to it first.
 
 import { stat } from 'node:fs/promises';
 import { readPlan } from '../catalog/csv-blocks.js';
@@ -12,10 +14,16 @@ import { crossmatchCsvFile, type FileMatches } from '../catalog/csv-match.js';
 import { loadPositions, sniffFormat, type Positions } from '../catalog/positions.js';
 import { SCHEME_KINDS, schemeLabel, type SchemeKind } from '../match/scheme.js';
 import { SkyIndex } from '../match/sky-index.js';
+import type { RowMotion } from '../match/motion.js';
+import { numericValues, rowMotionOf, type CatalogMotionInfo } from '../catalog/motion-columns.js';
+import { epochColumnToYears } from '../sky/epoch.js';
+import { CatalogInputError } from '../catalog/csv-errors.js';
 import type { Matches } from '../match/matches.js';
 import type { TextColumn } from '../catalog/text.js';
 import { choiceFlag, numberFlag, optionalString, parse, requireString } from './args.js';
+import { UsageError } from './errors.js';
 import { idOrder } from './ids.js';
+import { MOTION_OPTIONS, MOTION_USAGE, catalogMotionFlags, sourceEpochFlags, type SourceEpoch } from './motion-flags.js';
 import { TextSink, csvField } from './output.js';
 
 const USAGE = `usage: skyjoin xmatch --catalog FILE --sources FILE --radius-arcsec R
@@ -24,7 +32,14 @@ const USAGE = `usage: skyjoin xmatch --catalog FILE --sources FILE --radius-arcs
 FILE: CSV or CSV.gz with a header holding id,ra,dec (degrees), Parquet, Arrow, or a
 catalog built by 'skyjoin catalog build' (.arrow: its own index is used).
 --scheme: the index built over a CSV/Parquet catalog (default zones); all give the same pairs.
---mode best: only the nearest catalog row of each source.`;
+--mode best: only the nearest catalog row of each source.
+Proper motions: catalog rows are moved to the sources' epoch before the test.
+  --epoch J2026.5                  the epoch of every source (also JD2461224.5, MJD60676.0)
+  --epoch-col C                    a column of the sources file with each source's epoch
+                                   (Julian years, MJD or JD, told by size; --source-epoch-unit jyear|mjd|jd)
+  A catalog built with motions uses its own; for a CSV/Parquet catalog give its columns:
+${MOTION_USAGE}
+  --ref-epoch-col C                a catalog column with each row's epoch (instead of --ref-epoch)`;
 
 export async function xmatchCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
@@ -37,6 +52,9 @@ export async function xmatchCommand(argv: string[]): Promise<number> {
     'id-col': { type: 'string' },
     'ra-col': { type: 'string' },
     'dec-col': { type: 'string' },
+    epoch: { type: 'string' }, 'epoch-col': { type: 'string' }, 'source-epoch-unit': { type: 'string' },
+    'ref-epoch-col': { type: 'string' },
+    ...MOTION_OPTIONS,
   }, USAGE);
   const catalogPath = requireString(values, 'catalog', USAGE);
   const sourcesPath = requireString(values, 'sources', USAGE);
@@ -48,15 +66,22 @@ export async function xmatchCommand(argv: string[]): Promise<number> {
     raCol: optionalString(values, 'ra-col') ?? 'ra',
     decCol: optionalString(values, 'dec-col') ?? 'dec',
   };
+  const catalogMotion = catalogMotionFlags(values, 'ref-epoch-col');
+  const epoch = sourceEpochFlags(values);
+  if (catalogMotion && !epoch) throw new UsageError('proper motions move the catalog to the sources\' epoch: give --epoch or --epoch-col');
   // The output is checked (and its temporary file made) before any reading.
   const sink = new TextSink(optionalString(values, 'out'));
   try {
-    const streamed = await streamCatalog(catalogPath, sourcesPath, cols, scheme, radius, mode);
+    const streamed = epoch ? null : await streamCatalog(catalogPath, sourcesPath, cols, scheme, radius, mode);
     if (streamed) {
       await writePairs(sink, streamed.sources.ids, streamed.fileId, streamed.matches);
       return 0;
     }
-    const [catalog, sources] = await Promise.all([loadPositions(catalogPath, cols), loadPositions(sourcesPath, cols)]);
+    const catalogKeep = catalogMotion ? motionKeep(catalogMotion) : [];
+    const sourceKeep = epoch?.column ? [epoch.column] : [];
+    const [catalog, sources] = await Promise.all([
+      loadPositions(catalogPath, { ...cols, keep: catalogKeep }), loadPositions(sourcesPath, { ...cols, keep: sourceKeep }),
+    ]);
     let index: SkyIndex;
     if (catalog.catalog) {
       const built = catalog.catalog.info.scheme;
@@ -67,13 +92,50 @@ export async function xmatchCommand(argv: string[]): Promise<number> {
     } else {
       index = SkyIndex.build(catalog.ra, catalog.dec, scheme, { radiusArcsec: radius, rowIds: true });
     }
-    const matches = index.crossmatch(sources.ra, sources.dec, { radiusArcsec: radius, mode });
+    let motion: RowMotion | undefined, epochYear: number | Float64Array | undefined;
+    if (epoch) {
+      motion = catalogMotionOf(catalogPath, catalog, catalogMotion);
+      epochYear = sourceEpochs(sourcesPath, sources, epoch);
+    }
+    const matches = index.crossmatch(sources.ra, sources.dec, { radiusArcsec: radius, mode, motion, epochYear });
     await writePairs(sink, sources.ids, catalog.id, matches);
   } catch (err) {
     sink.discard();
     throw err;
   }
   return 0;
+}
+
+function motionKeep(m: CatalogMotionInfo): string[] {
+  return [m.pmRa, m.pmDec, m.parallax, m.rv, m.epochColumn].filter((c): c is string => c !== undefined);
+}
+
+/** The catalog's motions: a built catalog's own, or those the flags name in a CSV/Parquet catalog. */
+function catalogMotionOf(file: string, catalog: Positions, flags: CatalogMotionInfo | undefined): RowMotion {
+  if (catalog.catalog) {
+    if (flags) process.stderr.write(`skyjoin xmatch: note: ${file} is a built catalog: its own proper motions are used, not the --pm-* flags\n`);
+    const m = catalog.catalog.motion;
+    if (!m) throw new UsageError(`${file} holds no proper motions (build it with --pm-ra-col, --pm-dec-col and --ref-epoch or --epoch-col), so --epoch cannot move it`);
+    return m;
+  }
+  if (!flags) throw new UsageError(`--epoch needs the catalog's proper motions: --pm-ra-col, --pm-dec-col and --ref-epoch (or a catalog built with them)`);
+  const byName = new Map(catalog.extra.columns.map((c) => [c.name, c]));
+  try {
+    return rowMotionOf(catalog.ra, catalog.dec, flags, (name) => numericValues(byName.get(name)!, `${file}: column`));
+  } catch (err) {
+    throw new CatalogInputError(file, [], `${file}: ${(err as Error).message}`);
+  }
+}
+
+/** Each source's epoch (Julian years): one for all, or from the sources' column. */
+function sourceEpochs(file: string, sources: Positions, e: SourceEpoch): number | Float64Array {
+  if (e.epoch !== undefined) return e.epoch;
+  const col = sources.extra.columns.find((c) => c.name === e.column)!;
+  try {
+    return epochColumnToYears(numericValues(col, `${file}: column`), e.unit, e.column);
+  } catch (err) {
+    throw new CatalogInputError(file, [], `${file}: ${(err as Error).message}`);
+  }
 }
 
 /**
