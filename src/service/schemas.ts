@@ -62,6 +62,14 @@ export const catalogSchema = {
     default_radius_arcsec: { type: 'number', description: 'Match radius used when none is given, arcsec' },
     coverage: coverageSchema,
     licence: { type: 'string', description: 'Licence of the catalog data' },
+    motion: {
+      type: 'object', nullable: true,
+      description: 'Proper motions, when the rows carry them (then `epoch` moves them): the columns, their units and the reference epoch (Julian year) or its column',
+      properties: {
+        pm_ra: { type: 'string' }, pm_dec: { type: 'string' }, parallax: { type: 'string' }, rv: { type: 'string' },
+        pm_unit: { type: 'string' }, parallax_unit: { type: 'string' }, ref_epoch: { type: 'number' }, epoch_column: { type: 'string' },
+      },
+    },
   },
 } as const;
 

@@ -13,6 +13,7 @@ import { catalogOf, matchesServed, parseColumns } from './catalogs.js';
 import { columnsProp, docsOnly, errorResponses, kProp, matchesResponse, matchRowSchema, modeProp, positionsBody } from '../schemas.js';
 import { parseArrowRows, parseCsvRows, parseJsonRows, type PositionList } from '../sources-parse.js';
 import { CHUNK_ROWS, type SourceChunk } from '../uploads.js';
+import { epochParam, epochProp } from '../epoch-param.js';
 
 interface MatchQuery {
   catalog?: string;
@@ -22,6 +23,7 @@ interface MatchQuery {
   columns?: string;
   cursor?: string;
   limit?: number;
+  epoch?: string;
 }
 
 const matchQuerySchema = {
@@ -32,6 +34,7 @@ const matchQuerySchema = {
     mode: modeProp, k: kProp, columns: columnsProp,
     cursor: { type: 'string', description: 'Where to continue: the `next` value of the previous page' },
     limit: { type: 'integer', minimum: 1, description: 'Sources per page (default: all remaining, streamed)' },
+    epoch: epochProp,
   },
 } as const;
 
@@ -54,13 +57,18 @@ function ownerOf(req: FastifyRequest): string | null {
 }
 
 /** Crossmatches one chunk of sources against a catalog with the request's options. */
-function matchChunk(ctx: ServiceContext, c: ServedCatalog, chunk: SourceChunk | { ids: TextColumn; ra: Float64Array; dec: Float64Array; radius: Float64Array | null }, q: MatchQuery, served: CounterSeries): MatchChunk {
+function matchChunk(
+  ctx: ServiceContext, c: ServedCatalog, chunk: SourceChunk | { ids: TextColumn; ra: Float64Array; dec: Float64Array; radius: Float64Array | null },
+  q: MatchQuery, served: CounterSeries, at: ReturnType<typeof epochParam>,
+): MatchChunk {
   let radius: number | Float64Array = q.radius_arcsec ?? c.defaultRadiusArcsec;
   if (q.radius_arcsec === undefined && chunk.radius) {
     const r = chunk.radius;
     radius = Float64Array.from(r, (v) => (Number.isNaN(v) ? c.defaultRadiusArcsec : v));
   }
-  const matches = c.catalog.index.crossmatch(chunk.ra, chunk.dec, { radiusArcsec: radius, mode: q.mode, k: q.k });
+  const matches = c.catalog.index.crossmatch(chunk.ra, chunk.dec, {
+    radiusArcsec: radius, mode: q.mode, k: q.k, ...(at ? { motion: at.motion, epochYear: at.year } : {}),
+  });
   served.inc(matches.length);
   return { sourceIds: chunk.ids, matches };
 }
@@ -84,6 +92,7 @@ function matchesJson(extra: Record<string, unknown>) {
       ...extra,
       catalog: { type: 'string' },
       mode: { type: 'string', enum: ['all', 'best', 'nearest'] },
+      epoch: { type: 'number', description: 'Epoch the catalog was moved to (Julian year), when one was given' },
       matches: { type: 'array', items: matchRowSchema },
     },
   };
@@ -145,6 +154,7 @@ export function sourceRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     const c = catalogOf(ctx, q.catalog);
     const cols = parseColumns(c, q.columns);
     checkRadius(ctx, q.radius_arcsec);
+    const at = epochParam(c, q.epoch);
     const format = negotiate(req.headers.accept);
     let start = 0;
     if (q.cursor !== undefined) {
@@ -164,11 +174,11 @@ export function sourceRoutes(app: FastifyInstance, ctx: ServiceContext): void {
           ids: chunk.ids.take(Array.from({ length: to - from }, (_, i) => from + i)),
           ra: chunk.ra.subarray(from, to), dec: chunk.dec.subarray(from, to), radius: chunk.radius?.subarray(from, to) ?? null,
         };
-        yield matchChunk(ctx, c, part, q, served(c.name));
+        yield matchChunk(ctx, c, part, q, served(c.name), at);
         s = chunk.start + to;
       }
     }
-    const head = { catalog: c, columns: cols, meta: { upload: meta.id, catalog: c.name, mode: q.mode, sources: `${start}-${end}` } };
+    const head = { catalog: c, columns: cols, meta: { upload: meta.id, catalog: c.name, mode: q.mode, ...(at ? { epoch: at.year } : {}), sources: `${start}-${end}` } };
     return sendStream(reply, format, matchBytes(format, head, chunks(), () => ({ next })));
   });
 
@@ -191,11 +201,12 @@ export function sourceRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     const c = catalogOf(ctx, q.catalog);
     const cols = parseColumns(c, q.columns);
     checkRadius(ctx, q.radius_arcsec);
+    const at = epochParam(c, q.epoch);
     const format = negotiate(req.headers.accept);
     const list = sourcesFromBody(req, limits.maxSyncSources, 'id', 'sources', { min: 0, max: limits.maxRadiusArcsec });
     if (list.length > limits.maxSyncSources) throw new TooManySources(limits.maxSyncSources, list.length);
-    const result = matchChunk(ctx, c, list, q, served(c.name));
-    const head = { catalog: c, columns: cols, meta: { catalog: c.name, mode: q.mode, sources: list.length } };
+    const result = matchChunk(ctx, c, list, q, served(c.name), at);
+    const head = { catalog: c, columns: cols, meta: { catalog: c.name, mode: q.mode, ...(at ? { epoch: at.year } : {}), sources: list.length } };
     return sendStream(reply, format, matchBytes(format, head, [result], () => ({})));
   });
 
