@@ -22,6 +22,8 @@ import type { IndexScheme, RunTable, SchemeRequest } from '../match/scheme.js';
 import { computeCoverage, type Coverage } from './coverage.js';
 import { arrowNumbers, checkMotionInfo, motionColumnNames, rowMotionOf, type CatalogMotionInfo } from './motion-columns.js';
 import type { RowMotion } from '../match/motion.js';
+import { checkErrorColumns, errorColumnNames, positionErrorsOf, type ErrorColumnsInfo } from './error-columns.js';
+import type { PositionErrors } from '../match/position-errors.js';
 import { cannotOpen } from './csv-errors.js';
 import { isSystemError } from './fs-errors.js';
 import type { Column, ColumnTable, ColumnType } from './table.js';
@@ -45,6 +47,8 @@ export interface CatalogInfo {
   defaultRadiusArcsec?: number;
   /** The proper-motion columns, their units and reference epoch, when the rows move. */
   motion?: CatalogMotionInfo;
+  /** The positional-uncertainty columns (sigma or ellipse) and their unit. */
+  errors?: ErrorColumnsInfo;
   source?: Record<string, unknown>;
   createdAt: string;
 }
@@ -61,6 +65,8 @@ export interface CatalogInput {
   defaultRadiusArcsec?: number;
   /** Proper motions: which of the extra columns hold them, units, reference epoch. */
   motion?: CatalogMotionInfo;
+  /** Positional uncertainties: which of the extra columns hold them. */
+  errors?: ErrorColumnsInfo;
   source?: Record<string, unknown>;
   build?: BuildOptions;
 }
@@ -152,6 +158,12 @@ export async function writeArrowCatalog(file: string, input: CatalogInput): Prom
       if (!extra.some((e) => e.name === c)) throw new RangeError(`motion column '${c}' is not among the catalog's kept columns`);
     }
   }
+  if (input.errors) {
+    checkErrorColumns(input.errors);
+    for (const c of errorColumnNames(input.errors)) {
+      if (!extra.some((e) => e.name === c)) throw new RangeError(`error column '${c}' is not among the catalog's kept columns`);
+    }
+  }
   const raSorted = new Float64Array(n), decSorted = new Float64Array(n);
   for (let k = 0; k < n; k++) {
     raSorted[k] = input.ra[order[k]];
@@ -187,6 +199,7 @@ export async function writeArrowCatalog(file: string, input: CatalogInput): Prom
     coverage: computeCoverage(raSorted, decSorted),
     defaultRadiusArcsec: input.defaultRadiusArcsec,
     ...(input.motion ? { motion: input.motion } : {}),
+    ...(input.errors ? { errors: input.errors } : {}),
     source: input.source,
     createdAt: new Date().toISOString(),
   };
@@ -319,6 +332,17 @@ export class ArrowCatalog {
         : null;
     }
     return this.motionCache;
+  }
+
+  /** The rows' positional uncertainties (arcsec), or null when the catalog has none. */
+  get positionErrors(): PositionErrors | null {
+    const e = this.info.errors;
+    if (!e) return null;
+    return positionErrorsOf(e, (c) => {
+      const v = this.column(c);
+      if (!v) throw new TypeError(`${this.path}: error column '${c}' is missing`);
+      return arrowNumbers(v, this.length);
+    });
   }
 
   /** The id of a row as text, exactly as it was read; integer ids are turned into text for that row only. */

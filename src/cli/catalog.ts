@@ -11,6 +11,7 @@ import { fsReason } from '../catalog/fs-errors.js';
 import { choiceFlag, helpHint, numberFlag, optionalString, parse, requireString } from './args.js';
 import { defaultDataDir } from './data-dir.js';
 import { HelpRequest, UsageError } from './errors.js';
+import { errorFlags, errorOptions, errorUsage } from './error-flags.js';
 import { MOTION_OPTIONS, MOTION_USAGE, catalogMotionFlags } from './motion-flags.js';
 import { Progress } from './progress.js';
 
@@ -32,7 +33,9 @@ const BUILD_USAGE = `usage: skyjoin catalog build --in FILE --out NAME.arrow [op
 Proper motions (kept as float64 columns; matches at an epoch move the rows to it):
 ${MOTION_USAGE}
   --epoch-col C                    or a column with each row's epoch (Julian years, MJD or JD;
-                                   --epoch-unit jyear|mjd|jd to say which, default: told by size)`;
+                                   --epoch-unit jyear|mjd|jd to say which, default: told by size)
+Positional uncertainties (kept as float64; used by xmatch --within-sigma and --bayes):
+${errorUsage('', 'row')}`;
 
 const USAGE = `usage: skyjoin catalog <build|build-shipped|info|export> ...
   build          build a memory-mapped Arrow catalog from CSV, CSV.gz, Parquet or Arrow
@@ -72,9 +75,10 @@ async function build(argv: string[]): Promise<number> {
     'id-col': { type: 'string' }, 'ra-col': { type: 'string' }, 'dec-col': { type: 'string' },
     keep: { type: 'string' }, 'skip-bad': { type: 'boolean' }, rejects: { type: 'string' }, name: { type: 'string' },
     'radius-arcsec': { type: 'string' },
-    'epoch-col': { type: 'string' }, ...MOTION_OPTIONS,
+    'epoch-col': { type: 'string' }, ...MOTION_OPTIONS, ...errorOptions(''),
   }, BUILD_USAGE);
   const motion = catalogMotionFlags(values, 'epoch-col');
+  const errors = errorFlags(values, '', BUILD_USAGE, false)?.columns;
   const input = requireString(values, 'in', BUILD_USAGE);
   const output = requireString(values, 'out', BUILD_USAGE);
   const kind = choiceFlag(values, 'scheme', SCHEME_KINDS, 'zones');
@@ -103,7 +107,7 @@ async function build(argv: string[]): Promise<number> {
     const progress = new Progress(`catalog build ${path.basename(input)}`);
     const { buildCatalogFile } = await import('../catalog/build.js');
     r = await buildCatalogFile({
-      input, output: outFile.tempPath, name, scheme, keep, rejects: rejectsFile?.tempPath, defaultRadiusArcsec: radius, motion,
+      input, output: outFile.tempPath, name, scheme, keep, rejects: rejectsFile?.tempPath, defaultRadiusArcsec: radius, motion, errors,
       idCol: optionalString(values, 'id-col'), raCol: optionalString(values, 'ra-col'), decCol: optionalString(values, 'dec-col'),
       onProgress: (rows, bytes) => progress.update(rows, bytes),
     });

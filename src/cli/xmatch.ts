@@ -15,15 +15,15 @@ import { loadPositions, sniffFormat, type Positions } from '../catalog/positions
 import { SCHEME_KINDS, schemeLabel, type SchemeKind } from '../match/scheme.js';
 import { SkyIndex } from '../match/sky-index.js';
 import type { RowMotion } from '../match/motion.js';
-import { numericValues, rowMotionOf, type CatalogMotionInfo } from '../catalog/motion-columns.js';
-import { epochColumnToYears } from '../sky/epoch.js';
-import { CatalogInputError } from '../catalog/csv-errors.js';
+import { crossmatchUncertain, type ScoredMatches } from '../match/uncertain-match.js';
 import type { Matches } from '../match/matches.js';
 import type { TextColumn } from '../catalog/text.js';
 import { choiceFlag, numberFlag, optionalString, parse, requireString } from './args.js';
 import { UsageError } from './errors.js';
 import { idOrder } from './ids.js';
-import { MOTION_OPTIONS, MOTION_USAGE, catalogMotionFlags, sourceEpochFlags, type SourceEpoch } from './motion-flags.js';
+import { errorFlags, errorOptions, errorUsage } from './error-flags.js';
+import { MOTION_OPTIONS, MOTION_USAGE, catalogMotionFlags, sourceEpochFlags } from './motion-flags.js';
+import { catalogMotionOf, columnsToKeep, positionErrorsFrom, sourceEpochs } from './xmatch-inputs.js';
 import { TextSink, csvField } from './output.js';
 
 const USAGE = `usage: skyjoin xmatch --catalog FILE --sources FILE --radius-arcsec R
@@ -39,7 +39,18 @@ Proper motions: catalog rows are moved to the sources' epoch before the test.
                                    (Julian years, MJD or JD, told by size; --source-epoch-unit jyear|mjd|jd)
   A catalog built with motions uses its own; for a CSV/Parquet catalog give its columns:
 ${MOTION_USAGE}
-  --ref-epoch-col C                a catalog column with each row's epoch (instead of --ref-epoch)`;
+  --ref-epoch-col C                a catalog column with each row's epoch (instead of --ref-epoch)
+Positional uncertainties (sigma_sep, the separation in combined sigmas, is added to the output):
+${errorUsage('', 'source')}
+  --sigma-arcsec S                 or one circular sigma for every source
+  A catalog built with errors uses its own; else (or to override) the --catalog-... twins:
+  --catalog-sigma-col C, --catalog-ellipse-cols A,B,PA, --catalog-sigma-unit U, --catalog-sigma-arcsec S
+  --within-sigma K                 keep pairs within K combined sigmas (never beyond --radius-arcsec)
+  --bayes                          Budavari & Szalay (2008): adds bayes_factor and probability (posterior,
+                                   prior from the catalog's density); --mode best keeps the most probable row
+                                   (without --bayes: the smallest sigma_sep)
+  --prior P                        the prior P(H) instead of the density's`;
+
 
 export async function xmatchCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
@@ -55,6 +66,8 @@ export async function xmatchCommand(argv: string[]): Promise<number> {
     epoch: { type: 'string' }, 'epoch-col': { type: 'string' }, 'source-epoch-unit': { type: 'string' },
     'ref-epoch-col': { type: 'string' },
     ...MOTION_OPTIONS,
+    ...errorOptions(''), ...errorOptions('catalog-'),
+    'within-sigma': { type: 'string' }, bayes: { type: 'boolean' }, prior: { type: 'string' },
   }, USAGE);
   const catalogPath = requireString(values, 'catalog', USAGE);
   const sourcesPath = requireString(values, 'sources', USAGE);
@@ -69,18 +82,24 @@ export async function xmatchCommand(argv: string[]): Promise<number> {
   const catalogMotion = catalogMotionFlags(values, 'ref-epoch-col');
   const epoch = sourceEpochFlags(values);
   if (catalogMotion && !epoch) throw new UsageError('proper motions move the catalog to the sources\' epoch: give --epoch or --epoch-col');
+  const srcErr = errorFlags(values, '', USAGE);
+  const catErr = errorFlags(values, 'catalog-', USAGE);
+  const withinSigma = values['within-sigma'] !== undefined ? numberFlag(values, 'within-sigma', { min: 0 }, USAGE) : undefined;
+  const bayes = values.bayes === true;
+  if (values.prior !== undefined && !bayes) throw new UsageError('--prior goes with --bayes');
+  const prior = values.prior !== undefined ? numberFlag(values, 'prior', { min: 0, max: 1 }, USAGE) : undefined;
+  const uncertain = withinSigma !== undefined || bayes || srcErr !== undefined || catErr !== undefined;
   // The output is checked (and its temporary file made) before any reading.
   const sink = new TextSink(optionalString(values, 'out'));
   try {
-    const streamed = epoch ? null : await streamCatalog(catalogPath, sourcesPath, cols, scheme, radius, mode);
+    const streamed = epoch || uncertain ? null : await streamCatalog(catalogPath, sourcesPath, cols, scheme, radius, mode);
     if (streamed) {
       await writePairs(sink, streamed.sources.ids, streamed.fileId, streamed.matches);
       return 0;
     }
-    const catalogKeep = catalogMotion ? motionKeep(catalogMotion) : [];
-    const sourceKeep = epoch?.column ? [epoch.column] : [];
+    const keep = columnsToKeep(catalogMotion, epoch, srcErr, catErr);
     const [catalog, sources] = await Promise.all([
-      loadPositions(catalogPath, { ...cols, keep: catalogKeep }), loadPositions(sourcesPath, { ...cols, keep: sourceKeep }),
+      loadPositions(catalogPath, { ...cols, keep: keep.catalog }), loadPositions(sourcesPath, { ...cols, keep: keep.sources }),
     ]);
     let index: SkyIndex;
     if (catalog.catalog) {
@@ -97,45 +116,26 @@ export async function xmatchCommand(argv: string[]): Promise<number> {
       motion = catalogMotionOf(catalogPath, catalog, catalogMotion);
       epochYear = sourceEpochs(sourcesPath, sources, epoch);
     }
-    const matches = index.crossmatch(sources.ra, sources.dec, { radiusArcsec: radius, mode, motion, epochYear });
+    let matches: Matches | ScoredMatches;
+    if (uncertain) {
+      const sourceErrors = positionErrorsFrom(sourcesPath, sources, srcErr);
+      const catalogErrors = positionErrorsFrom(catalogPath, catalog, catErr);
+      if (!sourceErrors && !catalogErrors) {
+        throw new UsageError('--within-sigma and --bayes need positional uncertainties: --sigma-col, --ellipse-cols or --sigma-arcsec for the sources, the --catalog-... twins, or a catalog built with --sigma-col/--ellipse-cols');
+      }
+      matches = crossmatchUncertain(index, sources.ra, sources.dec, {
+        radiusArcsec: radius, mode, sourceErrors, catalogErrors, withinSigma, bayes: bayes ? { prior } : false,
+        catalogRa: catalog.ra, catalogDec: catalog.dec, motion, epochYear,
+      });
+    } else {
+      matches = index.crossmatch(sources.ra, sources.dec, { radiusArcsec: radius, mode, motion, epochYear });
+    }
     await writePairs(sink, sources.ids, catalog.id, matches);
   } catch (err) {
     sink.discard();
     throw err;
   }
   return 0;
-}
-
-function motionKeep(m: CatalogMotionInfo): string[] {
-  return [m.pmRa, m.pmDec, m.parallax, m.rv, m.epochColumn].filter((c): c is string => c !== undefined);
-}
-
-/** The catalog's motions: a built catalog's own, or those the flags name in a CSV/Parquet catalog. */
-function catalogMotionOf(file: string, catalog: Positions, flags: CatalogMotionInfo | undefined): RowMotion {
-  if (catalog.catalog) {
-    if (flags) process.stderr.write(`skyjoin xmatch: note: ${file} is a built catalog: its own proper motions are used, not the --pm-* flags\n`);
-    const m = catalog.catalog.motion;
-    if (!m) throw new UsageError(`${file} holds no proper motions (build it with --pm-ra-col, --pm-dec-col and --ref-epoch or --epoch-col), so --epoch cannot move it`);
-    return m;
-  }
-  if (!flags) throw new UsageError(`--epoch needs the catalog's proper motions: --pm-ra-col, --pm-dec-col and --ref-epoch (or a catalog built with them)`);
-  const byName = new Map(catalog.extra.columns.map((c) => [c.name, c]));
-  try {
-    return rowMotionOf(catalog.ra, catalog.dec, flags, (name) => numericValues(byName.get(name)!, `${file}: column`));
-  } catch (err) {
-    throw new CatalogInputError(file, [], `${file}: ${(err as Error).message}`);
-  }
-}
-
-/** Each source's epoch (Julian years): one for all, or from the sources' column. */
-function sourceEpochs(file: string, sources: Positions, e: SourceEpoch): number | Float64Array {
-  if (e.epoch !== undefined) return e.epoch;
-  const col = sources.extra.columns.find((c) => c.name === e.column)!;
-  try {
-    return epochColumnToYears(numericValues(col, `${file}: column`), e.unit, e.column);
-  } catch (err) {
-    throw new CatalogInputError(file, [], `${file}: ${(err as Error).message}`);
-  }
 }
 
 /**
@@ -162,12 +162,14 @@ async function streamCatalog(
 }
 
 /** Pairs grouped by source in id order; only the catalog ids of matched rows are looked up. */
-async function writePairs(sink: TextSink, sourceIds: TextColumn, catalogId: (row: number) => string, m: Matches): Promise<void> {
+async function writePairs(sink: TextSink, sourceIds: TextColumn, catalogId: (row: number) => string, m: Matches | ScoredMatches): Promise<void> {
   const n = sourceIds.length;
   const start = new Uint32Array(n + 1);
   for (let i = 0; i < m.length; i++) start[m.probe[i] + 1]++;
   for (let p = 0; p < n; p++) start[p + 1] += start[p];
-  sink.write('source_id,catalog_id,sep_arcsec\n');
+  const sigma = 'sigmaSep' in m ? m.sigmaSep : null;
+  const bf = 'bayesFactor' in m ? m.bayesFactor ?? null : null, prob = 'probability' in m ? m.probability ?? null : null;
+  sink.write(`source_id,catalog_id,sep_arcsec${sigma ? ',sigma_sep' : ''}${bf ? ',bayes_factor,probability' : ''}\n`);
   // Only the sources with pairs are put in id order.
   const matched: number[] = [];
   for (let p = 0; p < n; p++) if (start[p] < start[p + 1]) matched.push(p);
@@ -175,7 +177,10 @@ async function writePairs(sink: TextSink, sourceIds: TextColumn, catalogId: (row
     const p = matched[j];
     const sid = csvField(sourceIds.get(p));
     for (let k = start[p]; k < start[p + 1]; k++) {
-      if (sink.write(`${sid},${csvField(catalogId(m.row[k]))},${m.sepArcsec[k].toFixed(6)}\n`)) await sink.drain();
+      let line = `${sid},${csvField(catalogId(m.row[k]))},${m.sepArcsec[k].toFixed(6)}`;
+      if (sigma) line += `,${sigma[k].toFixed(6)}`;
+      if (bf) line += `,${bf[k].toPrecision(9)},${prob![k].toPrecision(9)}`;
+      if (sink.write(`${line}\n`)) await sink.drain();
     }
   }
   await sink.close();
