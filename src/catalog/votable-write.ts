@@ -4,7 +4,9 @@
 // and a file is never built in memory whole.
 //
 // float64 -> double, int32 -> int, int64 -> long, bool -> boolean, text ->
-// char arraysize="*" (UTF-8: TOPCAT and astropy read it so). Text columns
+// char arraysize="*", or unicodeChar when a value is not ASCII (astropy
+// reads char as ASCII only; a streamed table, whose values are not known
+// up front, writes char with UTF-8, which TOPCAT reads). Text columns
 // named as integer ids whose every value fits a signed 64-bit integer are
 // written as long (only when the whole table is known up front).
 // Nulls: TABLEDATA an empty TD; BINARY2 the row's null flags.
@@ -19,6 +21,8 @@ export interface VoField {
   type: ColumnType;
   /** Written as VOTable long although held as text (integer ids). */
   longText?: boolean;
+  /** Text with characters beyond ASCII: unicodeChar (UCS-2), which every reader takes, not UTF-8 char. */
+  unicode?: boolean;
   unit?: string;
   ucd?: string;
   description?: string;
@@ -55,7 +59,7 @@ export class VoTableWriter {
 
   head(): string {
     const f = this.fields.map((x) => {
-      const attrs = [`name="${xmlEscape(x.name)}"`, `datatype="${x.longText ? 'long' : DATATYPE[x.type]}"`];
+      const attrs = [`name="${xmlEscape(x.name)}"`, `datatype="${x.longText ? 'long' : x.unicode ? 'unicodeChar' : DATATYPE[x.type]}"`];
       if (x.type === 'utf8' && !x.longText) attrs.push('arraysize="*"');
       if (x.unit) attrs.push(`unit="${xmlEscape(x.unit)}"`);
       if (x.ucd) attrs.push(`ucd="${xmlEscape(x.ucd)}"`);
@@ -106,7 +110,8 @@ export class VoTableWriter {
       for (let k = 0; k < nf; k++) {
         const f = this.fields[k], c = cols[k];
         if (f.type === 'utf8' && !f.longText) {
-          const b = Buffer.from(c.valid && !c.valid[i] ? '' : (c.values[i] as string), 'utf8');
+          const s = c.valid && !c.valid[i] ? '' : (c.values[i] as string);
+          const b = f.unicode ? Buffer.from(s, 'utf16le').swap16() : Buffer.from(s, 'utf8');
           texts.push(b);
           len += 4 + b.length;
         } else {
@@ -121,7 +126,7 @@ export class VoTableWriter {
         if (isNull) row[k >> 3] |= 0x80 >> (k & 7);
         if (f.type === 'utf8' && !f.longText) {
           const b = texts[t++];
-          row.writeInt32BE(b.length, at);
+          row.writeInt32BE(f.unicode ? b.length / 2 : b.length, at); // the count is of characters
           b.copy(row, at + 4);
           at += 4 + b.length;
         } else if (f.longText) {
@@ -178,6 +183,7 @@ export function voFieldsOf(table: ColumnTable, opts: VoWriteOptions): VoField[] 
   const ints = new Set(opts.integerColumns ?? []);
   return table.columns.map((c) => ({
     name: c.name, type: c.type, longText: c.type === 'utf8' && ints.has(c.name) && fitsLong(c),
+    unicode: c.type === 'utf8' && (c.values as string[]).some((v) => /[^\x00-\x7f]/.test(v)),
     unit: opts.units?.[c.name], ucd: opts.ucds?.[c.name], description: opts.descriptions?.[c.name],
   }));
 }

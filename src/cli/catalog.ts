@@ -16,7 +16,7 @@ import { MOTION_OPTIONS, MOTION_USAGE, catalogMotionFlags } from './motion-flags
 import { Progress } from './progress.js';
 
 const BUILD_USAGE = `usage: skyjoin catalog build --in FILE --out NAME.arrow [options]
-  --in FILE               CSV, CSV.gz, Parquet or Arrow, with a header holding id, ra, dec (degrees)
+  --in FILE               CSV, CSV.gz, Parquet, Arrow, FITS binary table or VOTable, with columns id, ra, dec (degrees)
   --out NAME.arrow        the catalog file (written under a temporary name, renamed when complete)
   --scheme S              zones (default), rowcol, htm or healpix
   --level N               htm: the depth (0-24); healpix: the order (0-24)
@@ -38,10 +38,10 @@ Positional uncertainties (kept as float64; used by xmatch --within-sigma and --b
 ${errorUsage('', 'row')}`;
 
 const USAGE = `usage: skyjoin catalog <build|build-shipped|info|export> ...
-  build          build a memory-mapped Arrow catalog from CSV, CSV.gz, Parquet or Arrow
+  build          build a memory-mapped Arrow catalog from CSV, CSV.gz, Parquet, Arrow, FITS or VOTable
   build-shipped  build the catalogs shipped in catalogs/ into DATA/catalogs
   info           print a built catalog's description (JSON)
-  export         write a built catalog as Parquet
+  export         write a built catalog as Parquet, FITS or VOTable
 Run 'skyjoin catalog <subcommand> --help' for its options.`;
 
 const SHIPPED_USAGE = `usage: skyjoin catalog build-shipped [--data DIR]
@@ -49,8 +49,9 @@ Builds the catalogs shipped in catalogs/ into DIR/catalogs (DIR: --data, else $S
 ~/.local/share/skyjoin); a catalog already built from the same source is left as it is.`;
 const INFO_USAGE = `usage: skyjoin catalog info FILE.arrow
 Prints the description of a built catalog (rows, scheme, columns, coverage...) as JSON.`;
-const EXPORT_USAGE = `usage: skyjoin catalog export --in FILE.arrow --out FILE.parquet
-Writes a built catalog (id, ra, dec and its kept columns) as Parquet (Snappy).`;
+const EXPORT_USAGE = `usage: skyjoin catalog export --in FILE.arrow --out FILE [--format parquet|fits|vot|vot-binary2|csv]
+Writes a built catalog (id, ra, dec and its kept columns) as Parquet (Snappy), a FITS binary
+table or a VOTable; the format from --format, else the extension of --out (default Parquet).`;
 
 export async function catalogCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -147,15 +148,28 @@ async function info(argv: string[]): Promise<number> {
 }
 
 async function exportParquet(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { in: { type: 'string' }, out: { type: 'string' } }, EXPORT_USAGE);
+  const { values } = parse(argv, { in: { type: 'string' }, out: { type: 'string' }, format: { type: 'string' } }, EXPORT_USAGE);
   const input = requireString(values, 'in', EXPORT_USAGE);
   const out = requireString(values, 'out', EXPORT_USAGE);
+  const { TABLE_FORMATS, formatOfPath, writeTableFile } = await import('../catalog/table-formats.js');
+  const format = values.format !== undefined ? choiceFlag(values, 'format', TABLE_FORMATS, 'parquet') : formatOfPath(out) ?? 'parquet';
   const outFile = AtomicFile.create(out);
   try {
-    const [{ ArrowCatalog }, { writeParquetTable }] = await Promise.all([import('../catalog/arrow-catalog.js'), import('../catalog/parquet.js')]);
+    const { ArrowCatalog } = await import('../catalog/arrow-catalog.js');
     const cat = ArrowCatalog.open(input);
-    writeParquetTable(outFile.tempPath, catalogTable(cat), { 'skyjoin.catalog': JSON.stringify(cat.info) });
-    process.stdout.write(`${out}: ${cat.length} rows, ${cat.info.columns.length + 3} columns\n`);
+    const units: Record<string, string> = { ra: 'deg', dec: 'deg' };
+    const m = cat.info.motion;
+    if (m) {
+      units[m.pmRa] = units[m.pmDec] = m.pmUnit === 'mas/yr' ? 'mas/yr' : 'arcsec/yr';
+      if (m.parallax) units[m.parallax] = m.parallaxUnit;
+      if (m.rv) units[m.rv] = 'km/s';
+    }
+    await writeTableFile(outFile.tempPath, catalogTable(cat), format, {
+      kv: { 'skyjoin.catalog': JSON.stringify(cat.info) }, units,
+      ucds: { id: 'meta.id;meta.main', ra: 'pos.eq.ra;meta.main', dec: 'pos.eq.dec;meta.main' },
+      integerColumns: ['id'], description: `skyjoin catalog ${cat.name}`,
+    });
+    process.stdout.write(`${out}: ${cat.length} rows, ${cat.info.columns.length + 3} columns (${format})\n`);
     outFile.commit();
   } catch (err) {
     throw asOutputError(err, [outFile]);

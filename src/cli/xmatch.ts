@@ -24,13 +24,19 @@ import { idOrder } from './ids.js';
 import { errorFlags, errorOptions, errorUsage } from './error-flags.js';
 import { MOTION_OPTIONS, MOTION_USAGE, catalogMotionFlags, sourceEpochFlags } from './motion-flags.js';
 import { catalogMotionOf, columnsToKeep, positionErrorsFrom, sourceEpochs } from './xmatch-inputs.js';
-import { TextSink, csvField } from './output.js';
+import { TableSink, TextSink, csvField } from './output.js';
+import { PAIR_META } from './pair-meta.js';
+import { TABLE_FORMATS, formatOfPath, type TableFormat } from '../catalog/table-formats.js';
+import type { Column } from '../catalog/table.js';
 
 const USAGE = `usage: skyjoin xmatch --catalog FILE --sources FILE --radius-arcsec R
        [--scheme zones|rowcol|htm|healpix] [--mode all|best] [--out FILE]
-       [--id-col id] [--ra-col ra] [--dec-col dec]
-FILE: CSV or CSV.gz with a header holding id,ra,dec (degrees), Parquet, Arrow, or a
-catalog built by 'skyjoin catalog build' (.arrow: its own index is used).
+       [--id-col id] [--ra-col ra] [--dec-col dec] [--format csv|parquet|fits|vot|vot-binary2]
+FILE: CSV or CSV.gz with a header holding id,ra,dec (degrees), Parquet, Arrow, a FITS binary
+table, a VOTable (TABLEDATA, BINARY2 or BINARY), or a catalog built by 'skyjoin catalog build'
+(.arrow: its own index is used); the format is told from the file's first bytes.
+--out FILE: the pairs; the format from --format, else the extension (.csv, .parquet, .fits,
+.vot/.xml; vot-binary2 only by --format), else CSV. FITS and Parquet need a file.
 --scheme: the index built over a CSV/Parquet catalog (default zones); all give the same pairs.
 --mode best: only the nearest catalog row of each source.
 Proper motions: catalog rows are moved to the sources' epoch before the test.
@@ -68,6 +74,7 @@ export async function xmatchCommand(argv: string[]): Promise<number> {
     ...MOTION_OPTIONS,
     ...errorOptions(''), ...errorOptions('catalog-'),
     'within-sigma': { type: 'string' }, bayes: { type: 'boolean' }, prior: { type: 'string' },
+    format: { type: 'string' },
   }, USAGE);
   const catalogPath = requireString(values, 'catalog', USAGE);
   const sourcesPath = requireString(values, 'sources', USAGE);
@@ -89,12 +96,15 @@ export async function xmatchCommand(argv: string[]): Promise<number> {
   if (values.prior !== undefined && !bayes) throw new UsageError('--prior goes with --bayes');
   const prior = values.prior !== undefined ? numberFlag(values, 'prior', { min: 0, max: 1 }, USAGE) : undefined;
   const uncertain = withinSigma !== undefined || bayes || srcErr !== undefined || catErr !== undefined;
+  const outPath = optionalString(values, 'out');
+  const format = values.format !== undefined ? choiceFlag(values, 'format', TABLE_FORMATS, 'csv') : (outPath && formatOfPath(outPath)) || 'csv';
+  if ((format === 'fits' || format === 'parquet') && (!outPath || outPath === '-')) throw new UsageError(`--format ${format} writes a file: give --out FILE`);
   // The output is checked (and its temporary file made) before any reading.
-  const sink = new TextSink(optionalString(values, 'out'));
+  const sink = format === 'csv' || format === 'vot' || format === 'vot-binary2' ? new TextSink(outPath) : new TableSink(outPath!);
   try {
-    const streamed = epoch || uncertain ? null : await streamCatalog(catalogPath, sourcesPath, cols, scheme, radius, mode);
+    const streamed = epoch || uncertain || format !== 'csv' ? null : await streamCatalog(catalogPath, sourcesPath, cols, scheme, radius, mode);
     if (streamed) {
-      await writePairs(sink, streamed.sources.ids, streamed.fileId, streamed.matches);
+      await writePairs(sink as TextSink, streamed.sources.ids, streamed.fileId, streamed.matches);
       return 0;
     }
     const keep = columnsToKeep(catalogMotion, epoch, srcErr, catErr);
@@ -130,7 +140,8 @@ export async function xmatchCommand(argv: string[]): Promise<number> {
     } else {
       matches = index.crossmatch(sources.ra, sources.dec, { radiusArcsec: radius, mode, motion, epochYear });
     }
-    await writePairs(sink, sources.ids, catalog.id, matches);
+    if (format === 'csv') await writePairs(sink as TextSink, sources.ids, catalog.id, matches);
+    else await writePairTable(sink, format, sources.ids, catalog.id, matches);
   } catch (err) {
     sink.discard();
     throw err;
@@ -161,27 +172,68 @@ async function streamCatalog(
   return r ? { ...r, sources: await sources } : null;
 }
 
-/** Pairs grouped by source in id order; only the catalog ids of matched rows are looked up. */
-async function writePairs(sink: TextSink, sourceIds: TextColumn, catalogId: (row: number) => string, m: Matches | ScoredMatches): Promise<void> {
+/** Pair indices grouped by source, sources in id order (only sources with pairs are ordered). */
+function pairOrder(sourceIds: TextColumn, m: Matches): Uint32Array {
   const n = sourceIds.length;
   const start = new Uint32Array(n + 1);
   for (let i = 0; i < m.length; i++) start[m.probe[i] + 1]++;
   for (let p = 0; p < n; p++) start[p + 1] += start[p];
-  const sigma = 'sigmaSep' in m ? m.sigmaSep : null;
-  const bf = 'bayesFactor' in m ? m.bayesFactor ?? null : null, prob = 'probability' in m ? m.probability ?? null : null;
-  sink.write(`source_id,catalog_id,sep_arcsec${sigma ? ',sigma_sep' : ''}${bf ? ',bayes_factor,probability' : ''}\n`);
-  // Only the sources with pairs are put in id order.
   const matched: number[] = [];
   for (let p = 0; p < n; p++) if (start[p] < start[p + 1]) matched.push(p);
+  const out = new Uint32Array(m.length);
+  let k = 0;
+  // Pairs of one source are contiguous (the engine groups them by probe).
   for (const j of idOrder(matched.map((p) => sourceIds.get(p)))) {
     const p = matched[j];
-    const sid = csvField(sourceIds.get(p));
-    for (let k = start[p]; k < start[p + 1]; k++) {
-      let line = `${sid},${csvField(catalogId(m.row[k]))},${m.sepArcsec[k].toFixed(6)}`;
-      if (sigma) line += `,${sigma[k].toFixed(6)}`;
-      if (bf) line += `,${bf[k].toPrecision(9)},${prob![k].toPrecision(9)}`;
-      if (sink.write(`${line}\n`)) await sink.drain();
-    }
+    for (let i = start[p]; i < start[p + 1]; i++) out[k++] = i;
+  }
+  return out;
+}
+
+function scoreColumns(m: Matches | ScoredMatches): { sigma: Float64Array | null; bf: Float64Array | null; prob: Float64Array | null } {
+  return {
+    sigma: 'sigmaSep' in m ? m.sigmaSep : null,
+    bf: 'bayesFactor' in m ? m.bayesFactor ?? null : null,
+    prob: 'probability' in m ? m.probability ?? null : null,
+  };
+}
+
+/** Pairs as CSV, grouped by source in id order; only the catalog ids of matched rows are looked up. */
+async function writePairs(sink: TextSink, sourceIds: TextColumn, catalogId: (row: number) => string, m: Matches | ScoredMatches): Promise<void> {
+  const { sigma, bf, prob } = scoreColumns(m);
+  sink.write(`source_id,catalog_id,sep_arcsec${sigma ? ',sigma_sep' : ''}${bf ? ',bayes_factor,probability' : ''}\n`);
+  let lastP = -1, sid = '';
+  for (const k of pairOrder(sourceIds, m)) {
+    if (m.probe[k] !== lastP) { lastP = m.probe[k]; sid = csvField(sourceIds.get(lastP)); }
+    let line = `${sid},${csvField(catalogId(m.row[k]))},${m.sepArcsec[k].toFixed(6)}`;
+    if (sigma) line += `,${sigma[k].toFixed(6)}`;
+    if (bf) line += `,${bf[k].toPrecision(9)},${prob![k].toPrecision(9)}`;
+    if (sink.write(`${line}\n`)) await sink.drain();
+  }
+  await sink.close();
+}
+
+/** Pairs as a table (FITS, VOTable, Parquet), in the CSV's order and with its columns; ids exact (64-bit integers where they are). */
+async function writePairTable(sink: TextSink | TableSink, format: TableFormat, sourceIds: TextColumn, catalogId: (row: number) => string, m: Matches | ScoredMatches): Promise<void> {
+  const order = pairOrder(sourceIds, m);
+  const n = order.length;
+  const { sigma, bf, prob } = scoreColumns(m);
+  const pick = (a: Float64Array) => Float64Array.from(order, (k) => a[k]);
+  const columns: Column[] = [
+    { name: 'source_id', type: 'utf8', values: Array.from(order, (k) => sourceIds.get(m.probe[k])) },
+    { name: 'catalog_id', type: 'utf8', values: Array.from(order, (k) => catalogId(m.row[k])) },
+    { name: 'sep_arcsec', type: 'float64', values: pick(m.sepArcsec) },
+  ];
+  if (sigma) columns.push({ name: 'sigma_sep', type: 'float64', values: pick(sigma) });
+  if (bf) columns.push({ name: 'bayes_factor', type: 'float64', values: pick(bf) }, { name: 'probability', type: 'float64', values: pick(prob!) });
+  const table = { length: n, columns };
+  if (sink instanceof TableSink) {
+    await sink.write(table, format, PAIR_META);
+    return;
+  }
+  const { voTableChunks } = await import('../catalog/votable-write.js');
+  for (const piece of voTableChunks(table, { ...PAIR_META, format: format === 'vot' ? 'tabledata' : 'binary2' })) {
+    if (sink.write(piece)) await sink.drain();
   }
   await sink.close();
 }
