@@ -12,6 +12,7 @@ import { CONTENT_TYPE, matchBytes, negotiate, type MatchChunk } from '../match-o
 import { catalogOf, matchesServed, parseColumns } from './catalogs.js';
 import { columnsProp, docsOnly, errorResponses, kProp, matchesResponse, matchRowSchema, modeProp, positionsBody } from '../schemas.js';
 import { parseArrowRows, parseCsvRows, parseJsonRows, type PositionList } from '../sources-parse.js';
+import { FITS_TYPES, VOTABLE_TYPES, parseTableRows } from '../table-parse.js';
 import { CHUNK_ROWS, type SourceChunk } from '../uploads.js';
 import { epochParam, epochProp } from '../epoch-param.js';
 
@@ -38,8 +39,10 @@ const matchQuerySchema = {
   },
 } as const;
 
-/** Reads a body as sources by Content-Type: JSON array, CSV, or Arrow IPC. */
-export function sourcesFromBody(req: FastifyRequest, maxRows: number, idField = 'id', what = 'sources', radius?: { min: number; max: number }): PositionList {
+export const ACCEPTED_BODIES = 'application/json, text/csv, application/vnd.apache.arrow.stream, application/x-votable+xml or application/fits';
+
+/** Reads a body as sources by Content-Type: JSON array, CSV, Arrow IPC, VOTable or FITS. */
+export async function sourcesFromBody(req: FastifyRequest, maxRows: number, idField = 'id', what = 'sources', radius?: { min: number; max: number }): Promise<PositionList> {
   const type = (req.headers['content-type'] ?? 'application/json').split(';')[0].trim().toLowerCase();
   const lim = { maxRows, what, idField, minRadius: radius?.min, maxRadius: radius?.max };
   if (type === 'application/json') {
@@ -49,7 +52,9 @@ export function sourcesFromBody(req: FastifyRequest, maxRows: number, idField = 
   }
   if (type === 'text/csv') return parseCsvRows(req.body as Buffer, lim);
   if (type === 'application/vnd.apache.arrow.stream' || type === 'application/vnd.apache.arrow.file') return parseArrowRows(req.body as Buffer, lim);
-  throw new UnsupportedMediaType(clip(type), 'application/json, text/csv or application/vnd.apache.arrow.stream');
+  if (FITS_TYPES.includes(type)) return parseTableRows('fits', req.body as Buffer, lim);
+  if (VOTABLE_TYPES.includes(type)) return parseTableRows('votable', req.body as Buffer, lim);
+  throw new UnsupportedMediaType(clip(type), ACCEPTED_BODIES);
 }
 
 function ownerOf(req: FastifyRequest): string | null {
@@ -120,7 +125,7 @@ export function sourceRoutes(app: FastifyInstance, ctx: ServiceContext): void {
       },
     },
   }, async (req, reply) => {
-    const list = sourcesFromBody(req, limits.maxSourcesPerUpload, 'id', 'sources', { min: 0, max: limits.maxRadiusArcsec });
+    const list = await sourcesFromBody(req, limits.maxSourcesPerUpload, 'id', 'sources', { min: 0, max: limits.maxRadiusArcsec });
     if (list.length > limits.maxSourcesPerUpload) throw new TooManySources(limits.maxSourcesPerUpload, list.length);
     const meta = await ctx.uploads.put(ownerOf(req), list);
     reply.code(201).header('location', `/v1/sources/${meta.id}/matches`);
@@ -203,7 +208,7 @@ export function sourceRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     checkRadius(ctx, q.radius_arcsec);
     const at = epochParam(c, q.epoch);
     const format = negotiate(req.headers.accept);
-    const list = sourcesFromBody(req, limits.maxSyncSources, 'id', 'sources', { min: 0, max: limits.maxRadiusArcsec });
+    const list = await sourcesFromBody(req, limits.maxSyncSources, 'id', 'sources', { min: 0, max: limits.maxRadiusArcsec });
     if (list.length > limits.maxSyncSources) throw new TooManySources(limits.maxSyncSources, list.length);
     const result = matchChunk(ctx, c, list, q, served(c.name), at);
     const head = { catalog: c, columns: cols, meta: { catalog: c.name, mode: q.mode, ...(at ? { epoch: at.year } : {}), sources: list.length } };
