@@ -5,6 +5,7 @@
 // next to the previous probe's, so the catalog is read in order too.
 // Probe attributes travel with the sort, so the merge reads them in order.
 
+import { normalizeRa } from '../sky/angles.js';
 import { RangeList } from '../sky/ranges.js';
 import { chord2FromArcsec } from '../sky/vector.js';
 import { RA_STEPS, RA_STEPS_PER_DEG, WINDOW_MARGIN_DEG, quantizeRa, raHalfWidthDeg, zoneOf } from '../zones/zones.js';
@@ -83,8 +84,11 @@ function merge(index: SkyIndex, probes: Probes, sorted: SortedProbes, sink: Sink
  * Rows with proper motions: the index (on reference-epoch positions) is
  * searched at each probe's radius widened by the farthest a row moves by the
  * probe's epoch; candidates are tested on their propagated positions. The
- * few fastest rows live in a small index of their own (motion.ts), searched
- * in a second pass with the same sorted probes at their own widening.
+ * few fastest rows (motion.ts) are left out of that search and found the
+ * other way round: each one's circle (the largest radius plus its reach) is
+ * covered with the index's key ranges and the probes, already sorted by the
+ * same keys, are read in those ranges. So one 10"/yr star costs one cover,
+ * not a wider search for every probe.
  * 'nearest' gathers all pairs within the radius and keeps the k closest.
  */
 function crossmatchMoving(index: SkyIndex, ra: Float64Array, dec: Float64Array, opts: CrossmatchOptions, mode: 'all' | 'best' | 'nearest'): Matches {
@@ -96,6 +100,8 @@ function crossmatchMoving(index: SkyIndex, ra: Float64Array, dec: Float64Array, 
   if (mode === 'nearest' && (!Number.isInteger(k) || k < 1)) throw new RangeError(`k must be an integer >= 1, got ${String(k)}`);
   const test = MotionTest.create(motion, ra, dec, opts.radiusArcsec, opts.epochYear);
   const n = ra.length;
+  const split = motion.fastRows.length > 0;
+  const probes = prepareProbes(ra, dec, motionRadii(test, split));
   if (n === 0 || index.length === 0) return emptyMatches();
   const sink: Sink = {
     all: mode === 'best' ? null : new MatchBuilder(Math.max(1024, n >>> 2)),
@@ -103,27 +109,41 @@ function crossmatchMoving(index: SkyIndex, ra: Float64Array, dec: Float64Array, 
     excludeSelf: opts.excludeSelf === true,
     motion: test,
   };
-  const split = motion.fastRows.length > 0;
-  const probes = prepareProbes(ra, dec, motionRadii(test, split));
   const sorted = sortProbes(probes, index.keyScheme);
   merge(index, probes, sorted, sink);
   if (split) {
-    const fast = motion.fastIndexFor(index, (fra, fdec) => index.withSchemeOf(fra, fdec));
-    const wide = motionRadii(test, false);
-    const radii = new Float64Array(n);
-    for (let j = 0; j < n; j++) radii[j] = wide[sorted.order[j]];
     test.beginFastPass();
-    merge(fast, { ...probes, radii: wide, maxRadiusDeg: maxOf(wide) / 3600, radiusDeg: maxOf(wide) / 3600 }, { ...sorted, radii }, sink);
+    fastRowsPass(index, test, sorted, sink);
   }
   if (sink.best) return sink.best.finish();
   const all = sink.all!.finish(n);
   return mode === 'nearest' ? firstPerProbe(all, k) : all;
 }
 
-function maxOf(a: Float64Array): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) if (a[i] > m) m = a[i];
-  return m;
+/** Each fast row against the sorted probes in its circle's key ranges. */
+function fastRowsPass(index: SkyIndex, test: MotionTest, S: SortedProbes, sink: Sink): void {
+  const m = test.motion, ks = index.keyScheme;
+  const reachDeg = Math.min(180, (test.maxRadius() + test.maxReach(false)) / 3600);
+  const ranges = new RangeList(64);
+  const keys = S.keys, order = S.order, nP = S.n;
+  for (let f = 0; f < m.fastRows.length; f++) {
+    const row = m.fastRows[f];
+    ks.cover(normalizeRa(m.ra[row]), m.dec[row], m.x0[row], m.y0[row], m.z0[row], reachDeg, ranges);
+    for (let r = 0; r < ranges.length; r++) {
+      const j1 = lowerBoundKeys(keys, nP, ranges.data[2 * r + 1]);
+      for (let j = lowerBoundKeys(keys, nP, ranges.data[2 * r]); j < j1; j++) emit(sink, order[j], row, 0);
+    }
+  }
+}
+
+function lowerBoundKeys(keys: Float64Array, n: number, k: number): number {
+  let lo = 0, hi = n;
+  while (lo < hi) {
+    const mid = lo + ((hi - lo) >>> 1);
+    if (keys[mid] < k) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** The first k pairs of each probe (pairs come grouped by probe, closest first). */

@@ -1,7 +1,8 @@
 // The per-pair test of a crossmatch whose catalog rows move: each probe's
-// unit vector, epoch and squared-chord limit, held by probe number, so the
-// engine's merge hands over (probe, row) and gets back the chord at the
-// probe's epoch. No allocation per pair.
+// epoch and squared-chord limit, held by probe number, so the engine's merge
+// hands over (probe, row) and gets back the chord at the probe's epoch. The
+// probe's unit vector is made when its first candidate comes (most probes
+// have none), and kept for its next ones. No allocation per pair.
 
 import { normalizeRa, RAD_PER_DEG } from '../sky/angles.js';
 import { checkEpochYear } from '../sky/epoch.js';
@@ -9,16 +10,18 @@ import { chord2FromArcsec } from '../sky/vector.js';
 import { checkRadius } from './probes.js';
 import type { RowMotion } from './motion.js';
 
-export type { RowMotion } from './motion.js';
-
 export class MotionTest {
+  /** Rows of the fast pass come as catalog rows already (none is skipped). */
   private fastPass = false;
+  private lastProbe = -1;
+  private px = 0;
+  private py = 0;
+  private pz = 0;
 
   private constructor(
     readonly motion: RowMotion,
-    readonly px: Float64Array,
-    readonly py: Float64Array,
-    readonly pz: Float64Array,
+    private readonly ra: Float64Array,
+    private readonly dec: Float64Array,
     /** The probes' own radii (arcsec), one for all or per probe. */
     readonly radius: number | Float64Array,
     private readonly c2: number,
@@ -53,32 +56,31 @@ export class MotionTest {
         c2s[i] = chord2FromArcsec(radiusArcsec[i]);
       }
     }
-    const px = new Float64Array(n), py = new Float64Array(n), pz = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      // Positions are checked again (with row numbers) by prepareProbes; NaN here only until then.
-      const a = normalizeRa(ra[i]) * RAD_PER_DEG, d = dec[i] * RAD_PER_DEG;
-      const c = Math.cos(d);
-      px[i] = c * Math.cos(a); py[i] = c * Math.sin(a); pz[i] = Math.sin(d);
-    }
-    return new MotionTest(motion, px, py, pz, radiusArcsec, c2, c2s, epoch, epochs);
+    return new MotionTest(motion, ra, dec, radiusArcsec, c2, c2s, epoch, epochs);
   }
 
-  /** From now on rows arrive as positions in motion.fastRows (the second pass). */
+  /** From now on rows arrive as catalog rows of the fast set (the second pass). */
   beginFastPass(): void {
     this.fastPass = true;
   }
 
-  /** The catalog row of an index row, or -1 when this pass does not own it. */
+  /** The catalog row to test, or -1 when this pass does not own it (fast rows are the second pass's). */
   rowOf(row: number): number {
-    if (this.fastPass) return this.motion.fastRows[row];
+    if (this.fastPass) return row;
     const f = this.motion.isFast;
     return f !== null && f[row] === 1 ? -1 : row;
   }
 
   /** Squared chord between the probe and the row moved to the probe's epoch. */
   chord2(probe: number, row: number): number {
+    if (probe !== this.lastProbe) {
+      this.lastProbe = probe;
+      const a = normalizeRa(this.ra[probe]) * RAD_PER_DEG, d = this.dec[probe] * RAD_PER_DEG;
+      const c = Math.cos(d);
+      this.px = c * Math.cos(a); this.py = c * Math.sin(a); this.pz = Math.sin(d);
+    }
     const t = this.epochs !== null ? this.epochs[probe] : this.epoch;
-    return this.motion.chord2At(row, t, this.px[probe], this.py[probe], this.pz[probe]);
+    return this.motion.chord2At(row, t, this.px, this.py, this.pz);
   }
 
   /** The probe's squared-chord limit. */
@@ -89,17 +91,40 @@ export class MotionTest {
   epochOf(probe: number): number {
     return this.epochs !== null ? this.epochs[probe] : this.epoch;
   }
+
+  get length(): number {
+    return this.ra.length;
+  }
+
+  /** The largest radius of any probe (arcsec). */
+  maxRadius(): number {
+    if (typeof this.radius === 'number') return this.radius;
+    let m = 0;
+    for (let i = 0; i < this.radius.length; i++) if (this.radius[i] > m) m = this.radius[i];
+    return m;
+  }
+
+  /** The farthest any row (or only those not held apart: slowOnly) moves by any probe's epoch (arcsec). */
+  maxReach(slowOnly: boolean): number {
+    if (this.epochs === null) return this.motion.reachArcsec(this.epoch, slowOnly);
+    let lo = Infinity, hi = -Infinity;
+    for (let i = 0; i < this.epochs.length; i++) { if (this.epochs[i] < lo) lo = this.epochs[i]; if (this.epochs[i] > hi) hi = this.epochs[i]; }
+    return this.epochs.length ? Math.max(this.motion.reachArcsec(lo, slowOnly), this.motion.reachArcsec(hi, slowOnly)) : 0;
+  }
 }
 
 /**
- * Search radius per probe (arcsec): its own radius plus the farthest a row
- * (any row, or only those not held apart: slowOnly) moves by its epoch.
+ * Search radius (arcsec): one for all probes when they share a radius and an
+ * epoch (no per-probe work), else per probe: its own radius plus the
+ * farthest a row (any row, or only those not held apart: slowOnly) moves by
+ * its epoch.
  */
-export function motionRadii(test: MotionTest, slowOnly: boolean): Float64Array {
-  const n = test.px.length;
-  const out = new Float64Array(n);
+export function motionRadii(test: MotionTest, slowOnly: boolean): number | Float64Array {
   const m = test.motion;
   const r = test.radius;
+  if (typeof r === 'number' && test.epochs === null) return r + m.reachArcsec(test.epoch, slowOnly);
+  const n = test.length;
+  const out = new Float64Array(n);
   const shared = test.epochs === null ? m.reachArcsec(test.epoch, slowOnly) : 0;
   for (let i = 0; i < n; i++) {
     const reach = test.epochs === null ? shared : m.reachArcsec(test.epochs[i], slowOnly);

@@ -8,13 +8,12 @@
 // in |t - t_ref|, and tests the candidates on their propagated positions. So
 // that one star of 10"/yr (Barnard's) does not widen every probe's search,
 // the few fastest rows (at most 0.1% of them, when the rest move four
-// times slower or less) are held apart in a small index of their
-// own with the same scheme, searched in a second pass at their own widening.
+// times slower or less) are held apart and matched the other way round,
+// each against the probes in its own circle (crossmatch.ts).
 
 import { ARCSEC_PER_RAD, RAD_PER_DEG, normalizeRa } from '../sky/angles.js';
 import { checkEpochYear } from '../sky/epoch.js';
 import { RAD_PER_MAS, maxDisplacementRad, radialPmMasYr } from '../sky/motion.js';
-import type { SkyIndex } from './sky-index.js';
 
 export interface MotionColumns {
   /** mu_alpha* = mu_alpha cos(dec), mas/yr, one per row; NaN = unknown (the row does not move). */
@@ -63,7 +62,6 @@ export class RowMotion {
   readonly fastRows: Uint32Array;
   readonly isFast: Uint8Array | null;
   readonly slowMaxMuRadYr: number;
-  private fastIndex: SkyIndex | null = null;
 
   private constructor(ra: Float64Array, dec: Float64Array, refEpochs: Float64Array | null, refEpoch: number, hasRadial: boolean) {
     const n = ra.length;
@@ -218,26 +216,4 @@ export class RowMotion {
     // A hair more than the bound: the bound and the test round differently.
     return rad * ARCSEC_PER_RAD * (1 + 1e-9) + 1e-6;
   }
-
-  /**
-   * The rows held apart as a small index with the main index's exact scheme
-   * (so probes keyed for one are keyed for the other); its row ids are
-   * positions in fastRows. Built on first use.
-   */
-  fastIndexFor(main: SkyIndex, build: (ra: Float64Array, dec: Float64Array) => SkyIndex): SkyIndex {
-    if (this.fastIndex && sameScheme(this.fastIndex, main)) return this.fastIndex;
-    const k = this.fastRows.length;
-    const ra = new Float64Array(k), dec = new Float64Array(k);
-    for (let j = 0; j < k; j++) {
-      ra[j] = this.ra[this.fastRows[j]];
-      dec[j] = this.dec[this.fastRows[j]];
-    }
-    this.fastIndex = build(ra, dec);
-    return this.fastIndex;
-  }
 }
-
-function sameScheme(a: SkyIndex, b: SkyIndex): boolean {
-  return JSON.stringify(a.scheme) === JSON.stringify(b.scheme);
-}
-

@@ -112,14 +112,6 @@ export class SkyIndex {
     return new SkyIndex(buffer, 0, parts);
   }
 
-  /**
-   * An index of other rows with exactly this index's scheme and parameters,
-   * with row ids: probes keyed and sorted for one are keyed for the other.
-   */
-  withSchemeOf(ra: Float64Array, dec: Float64Array): SkyIndex {
-    return SkyIndex.build(ra, dec, this.scheme, { rowIds: true });
-  }
-
   /** Reopens an index from its buffer (as written by build) without copying. */
   static open(buffer: ArrayBufferLike, byteOffset = 0): SkyIndex {
     return new SkyIndex(buffer, byteOffset, viewParts(buffer, byteOffset));

@@ -5,9 +5,9 @@
 // prior from the catalog's local density, and 'best' keeps the most probable
 // row of each source (without bayes: the smallest sigma_sep).
 //
-// The engine does the search: with withinSigma each source is searched only
-// as far as K times its widest possible combined error (capped by the hard
-// radius), so small errors cost no more than a small radius. Scoring runs on
+// The engine does the search: with withinSigma only as far as K times the
+// widest combined error (capped by the hard radius), so small errors cost no
+// more than a small radius. Scoring runs on
 // the pairs found, never on the catalog.
 
 import { normalizeRa, RAD_PER_DEG, ARCSEC_PER_RAD } from '../sky/angles.js';
@@ -77,17 +77,16 @@ export function crossmatchUncertain(index: SkyIndex, ra: Float64Array, dec: Floa
   if (bayes && typeof bayes.prior === 'number') checkFinite(bayes.prior, 'prior', 0);
   if (bayes && bayes.prior instanceof Float64Array && bayes.prior.length !== n) throw new RangeError(`prior must be a number or a Float64Array of ${n} values`);
 
-  // Search radii: the hard radius, or less where K sigmas reach less far.
+  // Search radius: the hard radius, or less where K times the widest combined
+  // error reaches less far: one radius for all (no per-probe work).
   let radius: number | Float64Array = opts.radiusArcsec;
   const K = opts.withinSigma;
   if (K !== undefined) {
-    const r = new Float64Array(n);
-    for (let p = 0; p < n; p++) {
-      const hard = typeof radius === 'number' ? radius : radius[p];
-      const reach = K * Math.sqrt(src.maxVarianceAt(p) + cat.maxVariance);
-      r[p] = Math.min(hard, reach * (1 + 1e-9) + 1e-9);
-    }
-    radius = r;
+    let srcMax = 0;
+    for (let p = 0; p < n; p++) { const v = src.maxVarianceAt(p); if (v > srcMax) srcMax = v; }
+    const reach = K * Math.sqrt(srcMax + cat.maxVariance) * (1 + 1e-9) + 1e-9;
+    if (typeof radius === 'number') radius = Math.min(radius, reach);
+    else radius = Float64Array.from(radius, (h) => Math.min(h, reach));
   }
   const m = crossmatch(index, ra, dec, { radiusArcsec: radius, mode: 'all', motion: opts.motion, epochYear: opts.epochYear });
 
