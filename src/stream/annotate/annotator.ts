@@ -12,6 +12,7 @@ import type { Enricher } from '../pipeline.js';
 import type { OutputSink } from '../sinks/sink.js';
 import { resolveSpec, type AnnotationSpec } from './config.js';
 import { EllipseMatcher, PointMatcher, type CatalogHits } from './matcher.js';
+import { julianYearFromMjd } from '../../sky/epoch.js';
 import { annotatedRecord, columnValue, type AnnotationMatch, type Annotations } from './record.js';
 
 export interface CatalogHealth {
@@ -71,12 +72,13 @@ export class AnnotationEnricher implements Enricher {
   }
 
   /** Annotations of a batch of positions: one per position, each naming every catalog ([] when nothing matched). */
-  annotate(ra: Float64Array, dec: Float64Array): Annotations[] {
+  annotate(ra: Float64Array, dec: Float64Array, epochYear?: Float64Array): Annotations[] {
     const n = ra.length;
     const out: Annotations[] = Array.from({ length: n }, () => ({}));
     for (const c of this.catalogs) {
       const t0 = performance.now();
-      const hits = c.matcher.match(ra, dec);
+      // Point catalogs with proper motions are moved to each alert's time.
+      const hits = c.matcher instanceof PointMatcher ? c.matcher.match(ra, dec, epochYear) : c.matcher.match(ra, dec);
       const lists = this.lists(c, hits, n);
       let hitAlerts = 0;
       for (let p = 0; p < n; p++) {
@@ -113,7 +115,8 @@ export class AnnotationEnricher implements Enricher {
     if (alerts.length === 0) return;
     const ra = Float64Array.from(alerts, (a) => a.alert.ra);
     const dec = Float64Array.from(alerts, (a) => a.alert.dec);
-    const ann = this.annotate(ra, dec);
+    const epochs = Float64Array.from(alerts, (a) => julianYearFromMjd(a.alert.mjd));
+    const ann = this.annotate(ra, dec, epochs);
     out.write(this.stream, alerts.map((a, i) => ({ key: a.alert.alertId.toString(), value: annotatedRecord(a, ann[i]) as unknown as Record<string, unknown> })));
   }
 
