@@ -43,7 +43,10 @@ export function errorFlags(values: Values, prefix: '' | 'catalog-', usage: strin
 }
 
 export function errorUsage(prefix: '' | 'catalog-', what: string): string {
-  return `  --${prefix}sigma-col C                a column with each ${what}'s circular 1-sigma error
-  --${prefix}ellipse-cols A,B,PA         or its error ellipse: 1-sigma semi-major, semi-minor axes, PA (deg east of north)
-  --${prefix}sigma-unit arcsec|mas       their unit (default arcsec)`;
+  const line = (flag: string, text: string) => `  ${flag.padEnd(31)}  ${text}`;
+  return [
+    line(`--${prefix}sigma-col C`, `a column with each ${what}'s circular 1-sigma error`),
+    line(`--${prefix}ellipse-cols A,B,PA`, 'or its error ellipse: 1-sigma semi-major, semi-minor axes, PA (deg east of north)'),
+    line(`--${prefix}sigma-unit arcsec|mas`, 'their unit (default arcsec)'),
+  ].join('\n');
 }
