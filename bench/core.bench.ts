@@ -3,6 +3,7 @@
 //   build: rows/s to index 10^7 rows
 //   crossmatch: 10^6 probes against 10^7 rows at 2", all pairs, probes/s (one core)
 //   cone: single 2" cone searches on 10^7 rows, median and p99 latency
+//   extras (core-extras.bench.ts): proper motion and sigma as ratios to plain; table formats' rows/s
 // Sizes can be lowered for a quick look: SKYJOIN_BENCH_ROWS, SKYJOIN_BENCH_PROBES.
 
 import b from 'benny';
@@ -10,6 +11,7 @@ import { SkyIndex } from '../src/match/sky-index.js';
 import { SCHEME_KINDS, schemeLabel, type SchemeKind } from '../src/match/scheme.js';
 import { uniformSky } from '../src/sky/random.js';
 import { percentile, report, type Row } from './lib/results.js';
+import { runCoreExtras } from './core-extras.bench.js';
 
 const ROWS = Number(process.env.SKYJOIN_BENCH_ROWS ?? 1e7);
 const PROBES = Number(process.env.SKYJOIN_BENCH_PROBES ?? 1e6);
@@ -72,5 +74,6 @@ export async function runCore(kinds: readonly SchemeKind[] = SCHEME_KINDS): Prom
     rows,
     { rows: ROWS, probes: PROBES, radiusArcsec: RADIUS },
   );
+  await runCoreExtras(cat, probes);
   return rows;
 }

@@ -20,6 +20,10 @@ import { mapArrowFile, type MappedTable } from './arrow-map.js';
 import { fillRunTable, SkyIndex, type BuildOptions } from '../match/sky-index.js';
 import type { IndexScheme, RunTable, SchemeRequest } from '../match/scheme.js';
 import { computeCoverage, type Coverage } from './coverage.js';
+import { arrowNumbers, checkMotionInfo, motionColumnNames, rowMotionOf, type CatalogMotionInfo } from './motion-columns.js';
+import type { RowMotion } from '../match/motion.js';
+import { checkErrorColumns, errorColumnNames, positionErrorsOf, type ErrorColumnsInfo } from './error-columns.js';
+import type { PositionErrors } from '../match/position-errors.js';
 import { cannotOpen } from './csv-errors.js';
 import { isSystemError } from './fs-errors.js';
 import type { Column, ColumnTable, ColumnType } from './table.js';
@@ -41,6 +45,10 @@ export interface CatalogInfo {
   columns: Array<{ name: string; type: ColumnType }>;
   coverage: Coverage;
   defaultRadiusArcsec?: number;
+  /** The proper-motion columns, their units and reference epoch, when the rows move. */
+  motion?: CatalogMotionInfo;
+  /** The positional-uncertainty columns (sigma or ellipse) and their unit. */
+  errors?: ErrorColumnsInfo;
   source?: Record<string, unknown>;
   createdAt: string;
 }
@@ -55,6 +63,10 @@ export interface CatalogInput {
   scheme?: SchemeRequest;
   /** Planner hint and the radius the service uses by default. */
   defaultRadiusArcsec?: number;
+  /** Proper motions: which of the extra columns hold them, units, reference epoch. */
+  motion?: CatalogMotionInfo;
+  /** Positional uncertainties: which of the extra columns hold them. */
+  errors?: ErrorColumnsInfo;
   source?: Record<string, unknown>;
   build?: BuildOptions;
 }
@@ -140,6 +152,18 @@ export async function writeArrowCatalog(file: string, input: CatalogInput): Prom
       throw new RangeError(`column name '${c.name}' is reserved in a skyjoin catalog`);
     }
   }
+  if (input.motion) {
+    checkMotionInfo(input.motion);
+    for (const c of motionColumnNames(input.motion)) {
+      if (!extra.some((e) => e.name === c)) throw new RangeError(`motion column '${c}' is not among the catalog's kept columns`);
+    }
+  }
+  if (input.errors) {
+    checkErrorColumns(input.errors);
+    for (const c of errorColumnNames(input.errors)) {
+      if (!extra.some((e) => e.name === c)) throw new RangeError(`error column '${c}' is not among the catalog's kept columns`);
+    }
+  }
   const raSorted = new Float64Array(n), decSorted = new Float64Array(n);
   for (let k = 0; k < n; k++) {
     raSorted[k] = input.ra[order[k]];
@@ -174,6 +198,8 @@ export async function writeArrowCatalog(file: string, input: CatalogInput): Prom
     columns: extra.map((c) => ({ name: c.name, type: c.type })),
     coverage: computeCoverage(raSorted, decSorted),
     defaultRadiusArcsec: input.defaultRadiusArcsec,
+    ...(input.motion ? { motion: input.motion } : {}),
+    ...(input.errors ? { errors: input.errors } : {}),
     source: input.source,
     createdAt: new Date().toISOString(),
   };
@@ -207,6 +233,7 @@ export class ArrowCatalog {
   private readonly mapped: MappedTable;
   private idCache: TextColumn | null = null;
   private indexCache: SkyIndex | null = null;
+  private motionCache: RowMotion | null | undefined = undefined;
 
   private constructor(file: string, mapped: MappedTable, info: CatalogInfo) {
     this.path = file;
@@ -286,6 +313,36 @@ export class ArrowCatalog {
       table: runs, rowIds: null,
     });
     return this.indexCache;
+  }
+
+  /**
+   * The rows' proper motions prepared for matching (rows in file order, as
+   * the index reports them), or null when the catalog has none. Built on
+   * first use from the mapped columns.
+   */
+  get motion(): RowMotion | null {
+    if (this.motionCache === undefined) {
+      const m = this.info.motion;
+      this.motionCache = m
+        ? rowMotionOf(this.ra, this.dec, m, (c) => {
+          const v = this.column(c);
+          if (!v) throw new TypeError(`${this.path}: motion column '${c}' is missing`);
+          return arrowNumbers(v, this.length);
+        })
+        : null;
+    }
+    return this.motionCache;
+  }
+
+  /** The rows' positional uncertainties (arcsec), or null when the catalog has none. */
+  get positionErrors(): PositionErrors | null {
+    const e = this.info.errors;
+    if (!e) return null;
+    return positionErrorsOf(e, (c) => {
+      const v = this.column(c);
+      if (!v) throw new TypeError(`${this.path}: error column '${c}' is missing`);
+      return arrowNumbers(v, this.length);
+    });
   }
 
   /** The id of a row as text, exactly as it was read; integer ids are turned into text for that row only. */

@@ -8,6 +8,7 @@ import { ArrowCatalog } from './arrow-catalog.js';
 import { OutputError, writeAtomically } from './atomic-file.js';
 import { fsReason } from './fs-errors.js';
 import { buildCatalogFile } from './build.js';
+import type { CatalogMotionInfo } from './motion-columns.js';
 
 export interface CatalogDefinition {
   name: string;
@@ -19,6 +20,8 @@ export interface CatalogDefinition {
   keep: string[];
   defaultRadiusArcsec: number;
   ellipse?: { major: string; minor: string; pa: string; unit: 'arcmin' | 'arcsec' | 'deg'; axes: 'diameter' | 'radius' };
+  /** Proper-motion columns, units and reference epoch (BSC5: arcsec/yr at J2000.0). */
+  motion?: CatalogMotionInfo;
   licence: string;
 }
 
@@ -72,7 +75,7 @@ export async function ensureShippedCatalogs(outDir: string, log: (msg: string) =
       // starting at once never open a half-written catalog.
       await writeAtomically(dst, (tmp) => buildCatalogFile({
         input: src, output: tmp, name: def.name, idCol: def.idColumn ?? 'id', keep: def.keep,
-        scheme: 'zones', defaultRadiusArcsec: def.defaultRadiusArcsec,
+        scheme: 'zones', defaultRadiusArcsec: def.defaultRadiusArcsec, motion: def.motion,
         extraInfo: { stamp, title: def.title, kind: def.kind, licence: def.licence, ellipse: def.ellipse },
       }));
       log(`built catalog ${def.name} (${def.file}) in ${(performance.now() - t).toFixed(0)} ms`);

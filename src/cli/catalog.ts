@@ -11,10 +11,12 @@ import { fsReason } from '../catalog/fs-errors.js';
 import { choiceFlag, helpHint, numberFlag, optionalString, parse, requireString } from './args.js';
 import { defaultDataDir } from './data-dir.js';
 import { HelpRequest, UsageError } from './errors.js';
+import { errorFlags, errorOptions, errorUsage } from './error-flags.js';
+import { MOTION_OPTIONS, MOTION_USAGE, catalogMotionFlags } from './motion-flags.js';
 import { Progress } from './progress.js';
 
 const BUILD_USAGE = `usage: skyjoin catalog build --in FILE --out NAME.arrow [options]
-  --in FILE               CSV, CSV.gz, Parquet or Arrow, with a header holding id, ra, dec (degrees)
+  --in FILE               CSV, CSV.gz, Parquet, Arrow, FITS binary table or VOTable, with columns id, ra, dec (degrees)
   --out NAME.arrow        the catalog file (written under a temporary name, renamed when complete)
   --scheme S              zones (default), rowcol, htm or healpix
   --level N               htm: the depth (0-24); healpix: the order (0-24)
@@ -27,13 +29,19 @@ const BUILD_USAGE = `usage: skyjoin catalog build --in FILE --out NAME.arrow [op
   --keep c1,c2,...        other columns to keep in the catalog, typed from their values
   --name NAME             the catalog's name (default: the --out file name without .arrow)
   --skip-bad              write bad rows to --rejects and go on (default: fail, listing the first 20)
-  --rejects FILE          where --skip-bad writes bad rows (default NAME.rejects.csv beside --out)`;
+  --rejects FILE          where --skip-bad writes bad rows (default NAME.rejects.csv beside --out)
+Proper motions (kept as float64 columns; matches at an epoch move the rows to it):
+${MOTION_USAGE}
+  --epoch-col C                    or a column with each row's epoch (Julian years, MJD or JD;
+                                   --epoch-unit jyear|mjd|jd to say which, default: told by size)
+Positional uncertainties (kept as float64; used by xmatch --within-sigma and --bayes):
+${errorUsage('', 'row')}`;
 
 const USAGE = `usage: skyjoin catalog <build|build-shipped|info|export> ...
-  build          build a memory-mapped Arrow catalog from CSV, CSV.gz, Parquet or Arrow
+  build          build a memory-mapped Arrow catalog from CSV, CSV.gz, Parquet, Arrow, FITS or VOTable
   build-shipped  build the catalogs shipped in catalogs/ into DATA/catalogs
   info           print a built catalog's description (JSON)
-  export         write a built catalog as Parquet
+  export         write a built catalog as Parquet, FITS or VOTable
 Run 'skyjoin catalog <subcommand> --help' for its options.`;
 
 const SHIPPED_USAGE = `usage: skyjoin catalog build-shipped [--data DIR]
@@ -41,8 +49,9 @@ Builds the catalogs shipped in catalogs/ into DIR/catalogs (DIR: --data, else $S
 ~/.local/share/skyjoin); a catalog already built from the same source is left as it is.`;
 const INFO_USAGE = `usage: skyjoin catalog info FILE.arrow
 Prints the description of a built catalog (rows, scheme, columns, coverage...) as JSON.`;
-const EXPORT_USAGE = `usage: skyjoin catalog export --in FILE.arrow --out FILE.parquet
-Writes a built catalog (id, ra, dec and its kept columns) as Parquet (Snappy).`;
+const EXPORT_USAGE = `usage: skyjoin catalog export --in FILE.arrow --out FILE [--format parquet|fits|vot|vot-binary2|csv]
+Writes a built catalog (id, ra, dec and its kept columns) as Parquet (Snappy), a FITS binary
+table or a VOTable; the format from --format, else the extension of --out (default Parquet).`;
 
 export async function catalogCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -67,7 +76,10 @@ async function build(argv: string[]): Promise<number> {
     'id-col': { type: 'string' }, 'ra-col': { type: 'string' }, 'dec-col': { type: 'string' },
     keep: { type: 'string' }, 'skip-bad': { type: 'boolean' }, rejects: { type: 'string' }, name: { type: 'string' },
     'radius-arcsec': { type: 'string' },
+    'epoch-col': { type: 'string' }, ...MOTION_OPTIONS, ...errorOptions(''),
   }, BUILD_USAGE);
+  const motion = catalogMotionFlags(values, 'epoch-col');
+  const errors = errorFlags(values, '', BUILD_USAGE, false)?.columns;
   const input = requireString(values, 'in', BUILD_USAGE);
   const output = requireString(values, 'out', BUILD_USAGE);
   const kind = choiceFlag(values, 'scheme', SCHEME_KINDS, 'zones');
@@ -96,7 +108,7 @@ async function build(argv: string[]): Promise<number> {
     const progress = new Progress(`catalog build ${path.basename(input)}`);
     const { buildCatalogFile } = await import('../catalog/build.js');
     r = await buildCatalogFile({
-      input, output: outFile.tempPath, name, scheme, keep, rejects: rejectsFile?.tempPath, defaultRadiusArcsec: radius,
+      input, output: outFile.tempPath, name, scheme, keep, rejects: rejectsFile?.tempPath, defaultRadiusArcsec: radius, motion, errors,
       idCol: optionalString(values, 'id-col'), raCol: optionalString(values, 'ra-col'), decCol: optionalString(values, 'dec-col'),
       onProgress: (rows, bytes) => progress.update(rows, bytes),
     });
@@ -113,7 +125,8 @@ async function build(argv: string[]): Promise<number> {
   process.stdout.write(`${output}: ${r.rows} rows, scheme ${JSON.stringify(r.info.scheme)}, ` +
     `read ${(r.readMs / 1000).toFixed(2)} s + index and write ${(r.buildMs / 1000).toFixed(2)} s ` +
     `(${Math.round(r.rows / total).toLocaleString('en-US')} rows/s)` +
-    (rejects ? `; ${r.rejected} bad rows written to ${rejects}` : '') + '\n');
+    (rejects ? `; ${r.rejected} bad rows written to ${rejects}` : '') +
+    (motion ? `; proper motions from ${motion.pmRa}, ${motion.pmDec}${motion.parallax && motion.rv ? ` with ${motion.parallax}, ${motion.rv}` : ''} at ${motion.epochColumn ?? `J${motion.refEpoch}`}` : '') + '\n');
   return 0;
 }
 
@@ -135,15 +148,28 @@ async function info(argv: string[]): Promise<number> {
 }
 
 async function exportParquet(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { in: { type: 'string' }, out: { type: 'string' } }, EXPORT_USAGE);
+  const { values } = parse(argv, { in: { type: 'string' }, out: { type: 'string' }, format: { type: 'string' } }, EXPORT_USAGE);
   const input = requireString(values, 'in', EXPORT_USAGE);
   const out = requireString(values, 'out', EXPORT_USAGE);
+  const { TABLE_FORMATS, formatOfPath, writeTableFile } = await import('../catalog/table-formats.js');
+  const format = values.format !== undefined ? choiceFlag(values, 'format', TABLE_FORMATS, 'parquet') : formatOfPath(out) ?? 'parquet';
   const outFile = AtomicFile.create(out);
   try {
-    const [{ ArrowCatalog }, { writeParquetTable }] = await Promise.all([import('../catalog/arrow-catalog.js'), import('../catalog/parquet.js')]);
+    const { ArrowCatalog } = await import('../catalog/arrow-catalog.js');
     const cat = ArrowCatalog.open(input);
-    writeParquetTable(outFile.tempPath, catalogTable(cat), { 'skyjoin.catalog': JSON.stringify(cat.info) });
-    process.stdout.write(`${out}: ${cat.length} rows, ${cat.info.columns.length + 3} columns\n`);
+    const units: Record<string, string> = { ra: 'deg', dec: 'deg' };
+    const m = cat.info.motion;
+    if (m) {
+      units[m.pmRa] = units[m.pmDec] = m.pmUnit === 'mas/yr' ? 'mas/yr' : 'arcsec/yr';
+      if (m.parallax) units[m.parallax] = m.parallaxUnit;
+      if (m.rv) units[m.rv] = 'km/s';
+    }
+    await writeTableFile(outFile.tempPath, catalogTable(cat), format, {
+      kv: { 'skyjoin.catalog': JSON.stringify(cat.info) }, units,
+      ucds: { id: 'meta.id;meta.main', ra: 'pos.eq.ra;meta.main', dec: 'pos.eq.dec;meta.main' },
+      integerColumns: ['id'], description: `skyjoin catalog ${cat.name}`,
+    });
+    process.stdout.write(`${out}: ${cat.length} rows, ${cat.info.columns.length + 3} columns (${format})\n`);
     outFile.commit();
   } catch (err) {
     throw asOutputError(err, [outFile]);

@@ -9,6 +9,8 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { once } from 'node:events';
 import { AtomicFile, OutputError, isWriteError } from '../catalog/atomic-file.js';
 import { fsReason } from '../catalog/fs-errors.js';
+import { writeTableFile, type TableFormat, type TableMeta } from '../catalog/table-formats.js';
+import type { ColumnTable } from '../catalog/table.js';
 
 const CHUNK = 1 << 16;
 
@@ -100,4 +102,31 @@ export class TextSink {
 /** A CSV field: quoted when it holds a comma, quote or line break. */
 export function csvField(v: string): string {
   return /[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
+}
+
+/**
+ * A table written whole to --out in a binary format (FITS, Parquet): the
+ * output is checked and its temporary twin made at once, the table written
+ * under it and renamed into place when complete.
+ */
+export class TableSink {
+  private readonly file: AtomicFile;
+
+  constructor(path: string) {
+    this.file = AtomicFile.create(path);
+  }
+
+  async write(table: ColumnTable, format: TableFormat, meta: TableMeta): Promise<void> {
+    try {
+      await writeTableFile(this.file.tempPath, table, format, meta);
+    } catch (err) {
+      this.discard();
+      throw isWriteError(err, this.file.tempPath) ? new OutputError(this.file.path, fsReason(err)) : err;
+    }
+    this.file.commit();
+  }
+
+  discard(): void {
+    this.file.discard();
+  }
 }

@@ -5,10 +5,13 @@
 // next to the previous probe's, so the catalog is read in order too.
 // Probe attributes travel with the sort, so the merge reads them in order.
 
+import { normalizeRa } from '../sky/angles.js';
 import { RangeList } from '../sky/ranges.js';
 import { chord2FromArcsec } from '../sky/vector.js';
 import { RA_STEPS, RA_STEPS_PER_DEG, WINDOW_MARGIN_DEG, quantizeRa, raHalfWidthDeg, zoneOf } from '../zones/zones.js';
 import { BestBuilder, MatchBuilder, emptyMatches, type Matches } from './matches.js';
+import type { RowMotion } from './motion.js';
+import { MotionTest, motionRadii } from './motion-test.js';
 import { nearestMatch } from './nearest.js';
 import { prepareProbes, sortProbes, vectorInto, type Probes, type SortedProbes } from './probes.js';
 import type { ZonesScheme } from './scheme-zones.js';
@@ -23,6 +26,14 @@ export interface CrossmatchOptions {
   k?: number;
   /** Self-match: skip the pair (i, i). */
   excludeSelf?: boolean;
+  /**
+   * The rows' proper motions (RowMotion.prepare over the rows in the order
+   * the index reports them): each row is moved to its probe's epoch before
+   * the exact test, and separations are at that epoch.
+   */
+  motion?: RowMotion;
+  /** The probes' epoch, Julian years (J2026.5 = 2026.5): one for all, or one per probe. Required with motion. */
+  epochYear?: number | Float64Array;
 }
 
 const TWO32 = 4294967296;
@@ -32,6 +43,8 @@ interface Sink {
   all: MatchBuilder | null;
   best: BestBuilder | null;
   excludeSelf: boolean;
+  /** Moving rows: the exact test on propagated positions (null: rows do not move, no extra work). */
+  motion: MotionTest | null;
 }
 
 export function crossmatch(
@@ -42,6 +55,7 @@ export function crossmatch(
   if (mode !== 'all' && mode !== 'best' && mode !== 'nearest') {
     throw new RangeError(`mode must be all|best|nearest, got '${String(mode)}'`);
   }
+  if (opts.motion !== undefined) return crossmatchMoving(index, ra, dec, opts, mode);
   const probes = prepareProbes(ra, dec, opts.radiusArcsec);
   const excludeSelf = opts.excludeSelf === true;
   if (mode === 'nearest') {
@@ -54,14 +68,111 @@ export function crossmatch(
     all: mode === 'all' ? new MatchBuilder(Math.max(1024, probes.n >>> 2)) : null,
     best: mode === 'best' ? new BestBuilder(probes.n) : null,
     excludeSelf,
+    motion: null,
   };
   const sorted = sortProbes(probes, index.keyScheme);
-  if (index.scheme.kind === 'zones') zoneMerge(index, probes, sorted, sink);
-  else coverMerge(index, probes, sorted, sink);
+  merge(index, probes, sorted, sink);
   return sink.all ? sink.all.finish(probes.n) : sink.best!.finish();
 }
 
+function merge(index: SkyIndex, probes: Probes, sorted: SortedProbes, sink: Sink): void {
+  if (index.scheme.kind === 'zones') zoneMerge(index, probes, sorted, sink);
+  else coverMerge(index, probes, sorted, sink);
+}
+
+/**
+ * Rows with proper motions: the index (on reference-epoch positions) is
+ * searched at each probe's radius widened by the farthest a row moves by the
+ * probe's epoch; candidates are tested on their propagated positions. The
+ * few fastest rows (motion.ts) are left out of that search and found the
+ * other way round: each one's circle (the largest radius plus its reach) is
+ * covered with the index's key ranges and the probes, already sorted by the
+ * same keys, are read in those ranges. So one 10"/yr star costs one cover,
+ * not a wider search for every probe.
+ * 'nearest' gathers all pairs within the radius and keeps the k closest.
+ */
+function crossmatchMoving(index: SkyIndex, ra: Float64Array, dec: Float64Array, opts: CrossmatchOptions, mode: 'all' | 'best' | 'nearest'): Matches {
+  const motion = opts.motion!;
+  if (motion.length !== index.length) {
+    throw new RangeError(`motion has ${motion.length} rows, the index ${index.length}`);
+  }
+  const k = opts.k ?? 1;
+  if (mode === 'nearest' && (!Number.isInteger(k) || k < 1)) throw new RangeError(`k must be an integer >= 1, got ${String(k)}`);
+  const test = MotionTest.create(motion, ra, dec, opts.radiusArcsec, opts.epochYear);
+  const n = ra.length;
+  const split = motion.fastRows.length > 0;
+  const probes = prepareProbes(ra, dec, motionRadii(test, split));
+  if (n === 0 || index.length === 0) return emptyMatches();
+  const sink: Sink = {
+    all: mode === 'best' ? null : new MatchBuilder(Math.max(1024, n >>> 2)),
+    best: mode === 'best' ? new BestBuilder(n) : null,
+    excludeSelf: opts.excludeSelf === true,
+    motion: test,
+  };
+  const sorted = sortProbes(probes, index.keyScheme);
+  merge(index, probes, sorted, sink);
+  if (split) {
+    test.beginFastPass();
+    fastRowsPass(index, test, sorted, sink);
+  }
+  if (sink.best) return sink.best.finish();
+  const all = sink.all!.finish(n);
+  return mode === 'nearest' ? firstPerProbe(all, k) : all;
+}
+
+/** Each fast row against the sorted probes in its circle's key ranges. */
+function fastRowsPass(index: SkyIndex, test: MotionTest, S: SortedProbes, sink: Sink): void {
+  const m = test.motion, ks = index.keyScheme;
+  const reachDeg = Math.min(180, (test.maxRadius() + test.maxReach(false)) / 3600);
+  const ranges = new RangeList(64);
+  const keys = S.keys, order = S.order, nP = S.n;
+  for (let f = 0; f < m.fastRows.length; f++) {
+    const row = m.fastRows[f];
+    ks.cover(normalizeRa(m.ra[row]), m.dec[row], m.x0[row], m.y0[row], m.z0[row], reachDeg, ranges);
+    for (let r = 0; r < ranges.length; r++) {
+      const j1 = lowerBoundKeys(keys, nP, ranges.data[2 * r + 1]);
+      for (let j = lowerBoundKeys(keys, nP, ranges.data[2 * r]); j < j1; j++) emit(sink, order[j], row, 0);
+    }
+  }
+}
+
+function lowerBoundKeys(keys: Float64Array, n: number, k: number): number {
+  let lo = 0, hi = n;
+  while (lo < hi) {
+    const mid = lo + ((hi - lo) >>> 1);
+    if (keys[mid] < k) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The first k pairs of each probe (pairs come grouped by probe, closest first). */
+function firstPerProbe(m: Matches, k: number): Matches {
+  let n = 0, run = 0;
+  const keep = new Uint32Array(m.length);
+  for (let i = 0; i < m.length; i++) {
+    run = i > 0 && m.probe[i] === m.probe[i - 1] ? run + 1 : 0;
+    if (run < k) keep[n++] = i;
+  }
+  if (n === m.length) return m;
+  const out = { probe: new Uint32Array(n), row: new Uint32Array(n), sepArcsec: new Float64Array(n), length: n };
+  for (let j = 0; j < n; j++) {
+    const i = keep[j];
+    out.probe[j] = m.probe[i]; out.row[j] = m.row[i]; out.sepArcsec[j] = m.sepArcsec[i];
+  }
+  return out;
+}
+
 function emit(sink: Sink, probe: number, row: number, chord2: number): void {
+  const mt = sink.motion;
+  if (mt !== null) {
+    // A candidate of the widened search: keep it only if the row, moved to
+    // the probe's epoch, is within the probe's own radius.
+    row = mt.rowOf(row);
+    if (row < 0) return;
+    chord2 = mt.chord2(probe, row);
+    if (!(chord2 <= mt.limit(probe))) return;
+  }
   if (sink.excludeSelf && row === probe) return;
   if (sink.all) sink.all.push(probe, row, chord2);
   else sink.best!.offer(probe, row, chord2);

@@ -27,10 +27,12 @@ import { sourceRoutes } from './routes/sources.js';
 import { watchlistRoutes } from './routes/watchlists.js';
 import { catalogSchema, errorSchema } from './schemas.js';
 import { UploadStore } from './uploads.js';
+import { ACCEPTED_BODIES } from './routes/sources.js';
+import { FITS_TYPES, VOTABLE_TYPES } from './table-parse.js';
 
 export { openStore };
 
-const BODY_TYPES = ['text/csv', 'application/vnd.apache.arrow.stream', 'application/vnd.apache.arrow.file'];
+const BODY_TYPES = ['text/csv', 'application/vnd.apache.arrow.stream', 'application/vnd.apache.arrow.file', ...FITS_TYPES, ...VOTABLE_TYPES];
 
 /** Rewrites Ajv's messages so they name the field the way users write it. */
 function validationMessage(err: FastifyError): string {
@@ -141,7 +143,7 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
       const e = new BodyTooLarge(config.limits.maxBodyBytes);
       status = 413; code = e.code; message = e.message;
     } else if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      const e = new UnsupportedMediaType(clip(String(req.headers['content-type'])), 'application/json, text/csv or application/vnd.apache.arrow.stream');
+      const e = new UnsupportedMediaType(clip(String(req.headers['content-type'])), ACCEPTED_BODIES);
       status = 415; code = e.code; message = e.message;
     } else if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' || code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (err.name === 'SyntaxError' && status === 400)) {
       const e = new BadJson(clip(err.message));

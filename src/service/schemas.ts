@@ -62,6 +62,14 @@ export const catalogSchema = {
     default_radius_arcsec: { type: 'number', description: 'Match radius used when none is given, arcsec' },
     coverage: coverageSchema,
     licence: { type: 'string', description: 'Licence of the catalog data' },
+    motion: {
+      type: 'object', nullable: true,
+      description: 'Proper motions, when the rows carry them (then `epoch` moves them): the columns, their units and the reference epoch (Julian year) or its column',
+      properties: {
+        pm_ra: { type: 'string' }, pm_dec: { type: 'string' }, parallax: { type: 'string' }, rv: { type: 'string' },
+        pm_unit: { type: 'string' }, parallax_unit: { type: 'string' }, ref_epoch: { type: 'number' }, epoch_column: { type: 'string' },
+      },
+    },
   },
 } as const;
 
@@ -86,7 +94,7 @@ export function positionsBody(field: 'sources' | 'targets' | 'positions', idFiel
   };
   const columns = `${idField},ra,dec[,radius_arcsec]`;
   return {
-    description: `A list of ${field}, by Content-Type: a JSON array (or {"${field}": [...]}), CSV with a header holding ${columns}, or an Arrow IPC stream with those columns`,
+    description: `A list of ${field}, by Content-Type: a JSON array (or {"${field}": [...]}), CSV with a header holding ${columns}, or an Arrow IPC stream, a VOTable (TABLEDATA, BINARY2) or a FITS binary table with those columns`,
     content: {
       'application/json': {
         schema: {
@@ -101,6 +109,8 @@ export function positionsBody(field: 'sources' | 'targets' | 'positions', idFiel
         },
       },
       [ARROW]: binary(`Arrow IPC stream with columns ${columns}`),
+      'application/x-votable+xml': { schema: { type: 'string', description: `VOTable 1.x (first TABLE; TABLEDATA, BINARY2 or BINARY) with FIELDs ${columns}` } },
+      'application/fits': binary(`FITS file whose first binary table (BINTABLE) has columns ${columns}`),
     },
   };
 }
@@ -108,11 +118,13 @@ export function positionsBody(field: 'sources' | 'targets' | 'positions', idFiel
 /** A 200 answered as JSON, CSV or Arrow by the Accept header (streamed: described in OpenAPI only). */
 export function matchesResponse(json: Record<string, unknown>) {
   return {
-    description: 'Pairs sorted by source then separation: JSON, CSV (source_id,catalog_id,sep_arcsec[,columns]) or an Arrow IPC stream, by Accept',
+    description: 'Pairs sorted by source then separation: JSON, CSV (source_id,catalog_id,sep_arcsec[,columns]), an Arrow IPC stream, a VOTable 1.4 (TABLEDATA; BINARY2 with `;serialization=BINARY2`) or a FITS binary table, by Accept',
     content: {
       'application/json': { schema: json },
       'text/csv': { schema: { type: 'string', description: 'source_id,catalog_id,sep_arcsec[,requested columns], one line per pair' } },
       [ARROW]: binary('Arrow IPC stream: source_id, catalog_id, sep_arcsec and the requested columns'),
+      'application/x-votable+xml': { schema: { type: 'string', description: 'VOTable 1.4, one TABLE: FIELDs source_id, catalog_id, sep_arcsec (unit arcsec, ucd pos.angDistance) and the requested columns' } },
+      'application/fits': binary('FITS binary table MATCHES: source_id, catalog_id (64-bit integers when every id is one), sep_arcsec (TUNIT arcsec) and the requested columns'),
     },
   };
 }

@@ -7,6 +7,8 @@ import { clip } from '../../messages/quote.js';
 import { normalizeRa } from '../../sky/angles.js';
 import { positionAngleDeg } from '../../sky/vector.js';
 import type { ServiceContext } from '../context.js';
+import { epochParam, epochProp } from '../epoch-param.js';
+import { coneAtEpoch } from '../../match/motion-cone.js';
 import { BadRequest, CatalogNotFound, ColumnNotFound, RadiusTooLarge } from '../errors.js';
 import { catalogSchema, columnsProp, decProp, errorResponses, raProp, radiusProp } from '../schemas.js';
 
@@ -35,6 +37,10 @@ export function describe(c: ServedCatalog): Record<string, unknown> {
     name: c.name, title: c.title, kind: c.kind, rows: i.rows,
     columns: [{ name: 'id', type: i.idType }, { name: 'ra', type: 'float64' }, { name: 'dec', type: 'float64' }, ...i.columns],
     scheme: i.scheme, default_radius_arcsec: c.defaultRadiusArcsec, coverage: i.coverage, licence: c.licence,
+    motion: i.motion ? {
+      pm_ra: i.motion.pmRa, pm_dec: i.motion.pmDec, parallax: i.motion.parallax, rv: i.motion.rv,
+      pm_unit: i.motion.pmUnit, parallax_unit: i.motion.parallaxUnit, ref_epoch: i.motion.refEpoch, epoch_column: i.motion.epochColumn,
+    } : null,
   };
 }
 
@@ -73,7 +79,7 @@ export function catalogRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     },
   }, async (req) => describe(catalogOf(ctx, req.params.name)));
 
-  app.get<{ Params: { name: string }; Querystring: { ra: number; dec: number; radius_arcsec?: number; limit: number; columns?: string } }>('/v1/catalogs/:name/cone', {
+  app.get<{ Params: { name: string }; Querystring: { ra: number; dec: number; radius_arcsec?: number; limit: number; columns?: string; epoch?: string } }>('/v1/catalogs/:name/cone', {
     config: { access: 'read' },
     schema: {
       tags: ['catalogs'], summary: 'Rows within a radius of a position, nearest first',
@@ -86,6 +92,7 @@ export function catalogRoutes(app: FastifyInstance, ctx: ServiceContext): void {
           radius_arcsec: { ...radiusProp, description: `${radiusProp.description}; default: the catalog's default radius` },
           limit: { type: 'integer', minimum: 1, default: 1000, description: 'Most rows returned (the nearest ones)' },
           columns: columnsProp,
+          epoch: { ...epochProp, description: 'Epoch of the search (J2026.5, 2026.5, JD..., MJD...): rows are moved there by their proper motions; `ra`, `dec`, `sep_arcsec` and `pa_deg` of each row are then at that epoch. The catalog must carry proper motions.' },
         },
         required: ['ra', 'dec'],
       },
@@ -97,6 +104,7 @@ export function catalogRoutes(app: FastifyInstance, ctx: ServiceContext): void {
             ra: { type: 'number', description: 'Centre RA, degrees' },
             dec: { type: 'number', description: 'Centre Dec, degrees' },
             radius_arcsec: { type: 'number', description: 'Radius searched, arcsec' },
+            epoch: { type: 'number', description: 'Epoch of the search (Julian year), when one was given' },
             count: { type: 'integer', description: 'Rows within the radius' },
             truncated: { type: 'boolean', description: 'Whether more rows lie within the radius than were returned' },
             rows: {
@@ -124,9 +132,13 @@ export function catalogRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     if (radius > ctx.config.limits.maxRadiusArcsec) throw new RadiusTooLarge('radius_arcsec', ctx.config.limits.maxRadiusArcsec, radius);
     const limit = Math.min(q.limit, ctx.config.limits.maxConeRows);
     const cols = parseColumns(c, q.columns);
-    const hits = c.catalog.index.coneSorted(q.ra, q.dec, radius);
+    const at = epochParam(c, q.epoch);
+    const hits = at ? coneAtEpoch(c.catalog.index, at.motion, q.ra, q.dec, radius, at.year) : c.catalog.index.coneSorted(q.ra, q.dec, radius);
     const ra = normalizeRa(q.ra);
-    const answer = { catalog: c.name, ra, dec: q.dec, radius_arcsec: radius, count: hits.length, truncated: hits.length > limit, rows: [] as Array<Record<string, unknown>> };
+    const answer = {
+      catalog: c.name, ra, dec: q.dec, radius_arcsec: radius, ...(at ? { epoch: at.year } : {}),
+      count: hits.length, truncated: hits.length > limit, rows: [] as Array<Record<string, unknown>>,
+    };
     if (hits.length === 0) return answer;
     const kept = hits.length > limit ? hits.slice(0, limit) : hits;
     const cat = c.catalog;
@@ -135,9 +147,11 @@ export function catalogRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     const catRa = cat.ra, catDec = cat.dec; // getters that look the column up: once, not per row
     served(c.name).inc(kept.length);
     answer.rows = kept.map((h) => {
+      // At an epoch, the row where it is then.
+      const p = at ? at.motion.positionAt(h.row, at.year) : { raDeg: catRa[h.row], decDeg: catDec[h.row] };
       const o: Record<string, unknown> = {
-        id: ids.get(h.row), ra: catRa[h.row], dec: catDec[h.row], sep_arcsec: h.sepArcsec,
-        pa_deg: positionAngleDeg(ra, q.dec, catRa[h.row], catDec[h.row]),
+        id: ids.get(h.row), ra: p.raDeg, dec: p.decDeg, sep_arcsec: h.sepArcsec,
+        pa_deg: positionAngleDeg(ra, q.dec, p.raDeg, p.decDeg),
       };
       for (let k = 0; k < cols.length; k++) o[cols[k]] = jsonValue(vectors[k].get(h.row));
       return o;

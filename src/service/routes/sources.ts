@@ -12,7 +12,9 @@ import { CONTENT_TYPE, matchBytes, negotiate, type MatchChunk } from '../match-o
 import { catalogOf, matchesServed, parseColumns } from './catalogs.js';
 import { columnsProp, docsOnly, errorResponses, kProp, matchesResponse, matchRowSchema, modeProp, positionsBody } from '../schemas.js';
 import { parseArrowRows, parseCsvRows, parseJsonRows, type PositionList } from '../sources-parse.js';
+import { FITS_TYPES, VOTABLE_TYPES, parseTableRows } from '../table-parse.js';
 import { CHUNK_ROWS, type SourceChunk } from '../uploads.js';
+import { epochParam, epochProp } from '../epoch-param.js';
 
 interface MatchQuery {
   catalog?: string;
@@ -22,6 +24,7 @@ interface MatchQuery {
   columns?: string;
   cursor?: string;
   limit?: number;
+  epoch?: string;
 }
 
 const matchQuerySchema = {
@@ -32,11 +35,14 @@ const matchQuerySchema = {
     mode: modeProp, k: kProp, columns: columnsProp,
     cursor: { type: 'string', description: 'Where to continue: the `next` value of the previous page' },
     limit: { type: 'integer', minimum: 1, description: 'Sources per page (default: all remaining, streamed)' },
+    epoch: epochProp,
   },
 } as const;
 
-/** Reads a body as sources by Content-Type: JSON array, CSV, or Arrow IPC. */
-export function sourcesFromBody(req: FastifyRequest, maxRows: number, idField = 'id', what = 'sources', radius?: { min: number; max: number }): PositionList {
+export const ACCEPTED_BODIES = 'application/json, text/csv, application/vnd.apache.arrow.stream, application/x-votable+xml or application/fits';
+
+/** Reads a body as sources by Content-Type: JSON array, CSV, Arrow IPC, VOTable or FITS. */
+export async function sourcesFromBody(req: FastifyRequest, maxRows: number, idField = 'id', what = 'sources', radius?: { min: number; max: number }): Promise<PositionList> {
   const type = (req.headers['content-type'] ?? 'application/json').split(';')[0].trim().toLowerCase();
   const lim = { maxRows, what, idField, minRadius: radius?.min, maxRadius: radius?.max };
   if (type === 'application/json') {
@@ -46,7 +52,9 @@ export function sourcesFromBody(req: FastifyRequest, maxRows: number, idField = 
   }
   if (type === 'text/csv') return parseCsvRows(req.body as Buffer, lim);
   if (type === 'application/vnd.apache.arrow.stream' || type === 'application/vnd.apache.arrow.file') return parseArrowRows(req.body as Buffer, lim);
-  throw new UnsupportedMediaType(clip(type), 'application/json, text/csv or application/vnd.apache.arrow.stream');
+  if (FITS_TYPES.includes(type)) return parseTableRows('fits', req.body as Buffer, lim);
+  if (VOTABLE_TYPES.includes(type)) return parseTableRows('votable', req.body as Buffer, lim);
+  throw new UnsupportedMediaType(clip(type), ACCEPTED_BODIES);
 }
 
 function ownerOf(req: FastifyRequest): string | null {
@@ -54,13 +62,18 @@ function ownerOf(req: FastifyRequest): string | null {
 }
 
 /** Crossmatches one chunk of sources against a catalog with the request's options. */
-function matchChunk(ctx: ServiceContext, c: ServedCatalog, chunk: SourceChunk | { ids: TextColumn; ra: Float64Array; dec: Float64Array; radius: Float64Array | null }, q: MatchQuery, served: CounterSeries): MatchChunk {
+function matchChunk(
+  ctx: ServiceContext, c: ServedCatalog, chunk: SourceChunk | { ids: TextColumn; ra: Float64Array; dec: Float64Array; radius: Float64Array | null },
+  q: MatchQuery, served: CounterSeries, at: ReturnType<typeof epochParam>,
+): MatchChunk {
   let radius: number | Float64Array = q.radius_arcsec ?? c.defaultRadiusArcsec;
   if (q.radius_arcsec === undefined && chunk.radius) {
     const r = chunk.radius;
     radius = Float64Array.from(r, (v) => (Number.isNaN(v) ? c.defaultRadiusArcsec : v));
   }
-  const matches = c.catalog.index.crossmatch(chunk.ra, chunk.dec, { radiusArcsec: radius, mode: q.mode, k: q.k });
+  const matches = c.catalog.index.crossmatch(chunk.ra, chunk.dec, {
+    radiusArcsec: radius, mode: q.mode, k: q.k, ...(at ? { motion: at.motion, epochYear: at.year } : {}),
+  });
   served.inc(matches.length);
   return { sourceIds: chunk.ids, matches };
 }
@@ -84,6 +97,7 @@ function matchesJson(extra: Record<string, unknown>) {
       ...extra,
       catalog: { type: 'string' },
       mode: { type: 'string', enum: ['all', 'best', 'nearest'] },
+      epoch: { type: 'number', description: 'Epoch the catalog was moved to (Julian year), when one was given' },
       matches: { type: 'array', items: matchRowSchema },
     },
   };
@@ -111,7 +125,7 @@ export function sourceRoutes(app: FastifyInstance, ctx: ServiceContext): void {
       },
     },
   }, async (req, reply) => {
-    const list = sourcesFromBody(req, limits.maxSourcesPerUpload, 'id', 'sources', { min: 0, max: limits.maxRadiusArcsec });
+    const list = await sourcesFromBody(req, limits.maxSourcesPerUpload, 'id', 'sources', { min: 0, max: limits.maxRadiusArcsec });
     if (list.length > limits.maxSourcesPerUpload) throw new TooManySources(limits.maxSourcesPerUpload, list.length);
     const meta = await ctx.uploads.put(ownerOf(req), list);
     reply.code(201).header('location', `/v1/sources/${meta.id}/matches`);
@@ -145,6 +159,7 @@ export function sourceRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     const c = catalogOf(ctx, q.catalog);
     const cols = parseColumns(c, q.columns);
     checkRadius(ctx, q.radius_arcsec);
+    const at = epochParam(c, q.epoch);
     const format = negotiate(req.headers.accept);
     let start = 0;
     if (q.cursor !== undefined) {
@@ -164,11 +179,11 @@ export function sourceRoutes(app: FastifyInstance, ctx: ServiceContext): void {
           ids: chunk.ids.take(Array.from({ length: to - from }, (_, i) => from + i)),
           ra: chunk.ra.subarray(from, to), dec: chunk.dec.subarray(from, to), radius: chunk.radius?.subarray(from, to) ?? null,
         };
-        yield matchChunk(ctx, c, part, q, served(c.name));
+        yield matchChunk(ctx, c, part, q, served(c.name), at);
         s = chunk.start + to;
       }
     }
-    const head = { catalog: c, columns: cols, meta: { upload: meta.id, catalog: c.name, mode: q.mode, sources: `${start}-${end}` } };
+    const head = { catalog: c, columns: cols, meta: { upload: meta.id, catalog: c.name, mode: q.mode, ...(at ? { epoch: at.year } : {}), sources: `${start}-${end}` } };
     return sendStream(reply, format, matchBytes(format, head, chunks(), () => ({ next })));
   });
 
@@ -191,11 +206,12 @@ export function sourceRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     const c = catalogOf(ctx, q.catalog);
     const cols = parseColumns(c, q.columns);
     checkRadius(ctx, q.radius_arcsec);
+    const at = epochParam(c, q.epoch);
     const format = negotiate(req.headers.accept);
-    const list = sourcesFromBody(req, limits.maxSyncSources, 'id', 'sources', { min: 0, max: limits.maxRadiusArcsec });
+    const list = await sourcesFromBody(req, limits.maxSyncSources, 'id', 'sources', { min: 0, max: limits.maxRadiusArcsec });
     if (list.length > limits.maxSyncSources) throw new TooManySources(limits.maxSyncSources, list.length);
-    const result = matchChunk(ctx, c, list, q, served(c.name));
-    const head = { catalog: c, columns: cols, meta: { catalog: c.name, mode: q.mode, sources: list.length } };
+    const result = matchChunk(ctx, c, list, q, served(c.name), at);
+    const head = { catalog: c, columns: cols, meta: { catalog: c.name, mode: q.mode, ...(at ? { epoch: at.year } : {}), sources: list.length } };
     return sendStream(reply, format, matchBytes(format, head, [result], () => ({})));
   });
 

@@ -189,7 +189,7 @@ export function watchlistRoutes(app: FastifyInstance, ctx: ServiceContext): void
   }, async (req) => {
     const w = mine(req, req.params.id);
     const max = ctx.config.limits.maxTargetsPerRequest;
-    const list = sourcesFromBody(req, max, 'name', 'targets', { min: MIN_TARGET_RADIUS_ARCSEC, max: MAX_TARGET_RADIUS_ARCSEC });
+    const list = await sourcesFromBody(req, max, 'name', 'targets', { min: MIN_TARGET_RADIUS_ARCSEC, max: MAX_TARGET_RADIUS_ARCSEC });
     if (list.length > max) throw new TooManyTargets(max, list.length);
     const targets = Array.from({ length: list.length }, (_, i) => ({
       name: list.ids.get(i), ra: list.ra[i], dec: list.dec[i],
@@ -246,7 +246,7 @@ export function watchlistRoutes(app: FastifyInstance, ctx: ServiceContext): void
   }, async (req) => {
     const w = mine(req, req.params.id);
     const max = ctx.config.limits.maxCheckPositions;
-    const list = sourcesFromBody(req, max, 'id', 'positions');
+    const list = await sourcesFromBody(req, max, 'id', 'positions');
     if (list.length > max) throw new TooManySources(max, list.length);
     const hits = store.check(w.id, list.ra, list.dec);
     const regions = store.checkRegions(w, list.ra, list.dec);

@@ -60,12 +60,13 @@ export class Annotator {
   }
 
   /** Annotations of a batch of positions: one per position, each naming every catalog ([] when nothing matched). */
-  annotate(ra: Float64Array, dec: Float64Array): Annotations[] {
+  annotate(ra: Float64Array, dec: Float64Array, epochYear?: Float64Array): Annotations[] {
     const n = ra.length;
     const out: Annotations[] = Array.from({ length: n }, () => ({}));
     for (const c of this.catalogs) {
       const t0 = performance.now();
-      const hits = c.matcher.match(ra, dec);
+      // Point catalogs with proper motions are moved to each alert's time.
+      const hits = c.matcher instanceof PointMatcher ? c.matcher.match(ra, dec, epochYear) : c.matcher.match(ra, dec);
       const lists = this.lists(c, hits, n);
       let hitAlerts = 0;
       for (let p = 0; p < n; p++) {

@@ -46,9 +46,17 @@ const SMALL_SHARE = 0.99;
 export class PointMatcher {
   constructor(readonly catalog: ArrowCatalog, readonly opts: MatcherOptions) {}
 
-  match(ra: Float64Array, dec: Float64Array): CatalogHits {
+  /**
+   * With the alerts' epochs (Julian years), a catalog with proper motions is
+   * moved to each alert's time before the test; separations and position
+   * angles are then from where the row is at that time.
+   */
+  match(ra: Float64Array, dec: Float64Array, epochYear?: Float64Array): CatalogHits {
     const cat = this.catalog;
-    const m = crossmatch(cat.index, ra, dec, { radiusArcsec: this.opts.radiusArcsec, mode: this.opts.mode });
+    const motion = epochYear ? cat.motion : null;
+    const m = crossmatch(cat.index, ra, dec, {
+      radiusArcsec: this.opts.radiusArcsec, mode: this.opts.mode, ...(motion ? { motion, epochYear } : {}),
+    });
     const keep = this.opts.mode === 'all' ? firstKPerProbe(m, this.opts.k) : null;
     const n = keep ? keep.length : m.length;
     const probe = new Uint32Array(n), row = new Uint32Array(n), sep = new Float64Array(n), pa = new Float64Array(n);
@@ -57,7 +65,8 @@ export class PointMatcher {
       const i = keep ? keep[j] : j;
       const p = m.probe[i], r = m.row[i];
       probe[j] = p; row[j] = r; sep[j] = m.sepArcsec[i];
-      pa[j] = positionAngleDeg(cRa[r], cDec[r], ra[p], dec[p]);
+      const at = motion ? motion.positionAt(r, epochYear![p]) : null;
+      pa[j] = at ? positionAngleDeg(at.raDeg, at.decDeg, ra[p], dec[p]) : positionAngleDeg(cRa[r], cDec[r], ra[p], dec[p]);
     }
     return { probe, row, sepArcsec: sep, paDeg: pa, ellipseDistance: null, length: n };
   }

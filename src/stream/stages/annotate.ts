@@ -10,6 +10,7 @@ import { annotatedRecord } from '../annotate/record.js';
 import { DEFAULT_PUBLIC_URL, Links } from '../../objects/links.js';
 import type { OutRecord } from '../sinks/sink.js';
 import type { Batch, BatchAlert, Stage } from '../stage.js';
+import { julianYearFromMjd } from '../../sky/epoch.js';
 
 export interface AnnotateOptions {
   /** Output stream of the annotated records (default 'annotated'). */
@@ -36,7 +37,9 @@ export class AnnotateStage implements Stage {
     if (alerts.length === 0) return [];
     const ra = Float64Array.from(alerts, (a) => a.alert.ra);
     const dec = Float64Array.from(alerts, (a) => a.alert.dec);
-    const ann = this.annotator.annotate(ra, dec);
+    // Each alert's own time is the epoch its catalog stars are moved to (proper motions).
+    const epochs = Float64Array.from(alerts, (a) => julianYearFromMjd(a.alert.mjd));
+    const ann = this.annotator.annotate(ra, dec, epochs);
     return alerts.map((a, i) => {
       a.annotations = ann[i];
       return { key: a.alert.alertId.toString(), value: annotatedRecord(a, ann[i], this.links) as unknown as Record<string, unknown> };
