@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalogSet, type ServedCatalog } from '../../src/catalog/set.js';
 import { julianYearFromMjd, mjdFromJulianYear } from '../../src/sky/epoch.js';
-import { AnnotationEnricher } from '../../src/stream/annotate/annotator.js';
+import { Annotator } from '../../src/stream/annotate/annotator.js';
 import { tempDir } from '../support/tmp.js';
 
 const tmp = tempDir();
@@ -19,7 +19,7 @@ describe('annotation at each alert\'s time', () => {
     const cat = bsc5.catalog;
     const row = cat.ids().toArray().indexOf('HR8085');
     const at = cat.motion!.positionAt(row, 2026.5);
-    const ann = new AnnotationEnricher([{ served: bsc5, mode: 'best', radiusArcsec: 3, columns: [] }]);
+    const ann = new Annotator([{ served: bsc5, mode: 'best', radiusArcsec: 3, columns: [] }]);
     const ra = Float64Array.of(at.raDeg), dec = Float64Array.of(at.decDeg + 1 / 3600);
     const epoch = Float64Array.of(julianYearFromMjd(mjdFromJulianYear(2026.5)));
     const moved = ann.annotate(ra, dec, epoch)[0].bsc5;
