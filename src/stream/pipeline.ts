@@ -3,6 +3,8 @@
 // before the source may commit. One StreamPipeline per process.
 
 import path from 'node:path';
+import type { WatchHitRef } from '../filters/features.js';
+import type { Annotations } from './annotate/record.js';
 import { AlertArchive } from './archive.js';
 import { AlertDecoder, type DecoderOptions } from './decoding/decoder.js';
 import { Ingestor, type BatchOutcome, type IngestedAlert, type SourceMessage } from './ingest.js';
@@ -18,9 +20,19 @@ export function detectionValue(d: DetectionRecord): Record<string, unknown> {
   };
 }
 
+/**
+ * What enrichers of one batch hand to the ones after them (the annotations
+ * and the watch-list hits the filters see), index by index with the batch's
+ * alerts.
+ */
+export interface BatchShared {
+  annotations?: Annotations[];
+  watchHits?: Array<WatchHitRef[] | undefined>;
+}
+
 export interface Enricher {
   /** Runs on the ingested alerts of a batch (after the ingest commit); returns extra outputs. */
-  enrich(alerts: IngestedAlert[], out: OutputSink): Promise<void> | void;
+  enrich(alerts: IngestedAlert[], out: OutputSink, shared?: BatchShared): Promise<void> | void;
   /** Per-enricher counters for the night report. */
   report?(): Record<string, unknown>;
   /** Releases what the enricher opened (the run calls it after the pipeline closed). */
@@ -103,7 +115,8 @@ export class StreamPipeline {
       }
     }
     this.emit('nondetections', nondet);
-    for (const e of this.opts.enrichers ?? []) await e.enrich(out.ingested, { write: (s, r) => this.emit(s, [...r]), flush: async () => {}, close: async () => {} });
+    const shared: BatchShared = {};
+    for (const e of this.opts.enrichers ?? []) await e.enrich(out.ingested, { write: (s, r) => this.emit(s, [...r]), flush: async () => {}, close: async () => {} }, shared);
     await this.opts.sink.flush();
     this.ingestor.markPublished(messages);
     await this.parquet?.write(batchId, out.newDetections);

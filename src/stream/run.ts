@@ -14,6 +14,7 @@ import { endAfterTime, nightOver, resolveNight, sleep, topicFor, waitForTopic, t
 import { StreamPipeline, type Enricher, type PipelineOptions } from './pipeline.js';
 import { fileBatches } from './sources/file.js';
 import { KafkaSource } from './sources/kafka.js';
+import { FilterEnricher } from './filters/filter-enricher.js';
 import { WatchEnricher } from './watch/watch-enricher.js';
 
 /** The pipeline's own options (stores, decoder, sink), plus what this run adds around it. */
@@ -24,6 +25,8 @@ export interface StreamRunOptions extends Omit<PipelineOptions, 'enrichers'> {
   annotate?: AnnotationConfig | string | false;
   /** Check the watch lists of the service's store under dataDir (default true). */
   watch?: boolean;
+  /** Run the users' filters of the service's store under dataDir (default true). */
+  filters?: boolean;
   /** Serve Prometheus metrics on this port (loopback) while running. */
   metricsPort?: number;
   source:
@@ -58,6 +61,7 @@ async function enrichersFor(o: StreamRunOptions, registry: Registry): Promise<En
     out.push(annotator);
   }
   if (o.watch !== false) out.push(await WatchEnricher.open(o.dataDir));
+  if (o.filters !== false) out.push(await FilterEnricher.open(o.dataDir));
   return out;
 }
 

@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Registry } from '../../metrics/registry.js';
 import type { IngestedAlert } from '../ingest.js';
-import type { Enricher } from '../pipeline.js';
+import type { BatchShared, Enricher } from '../pipeline.js';
 import type { OutputSink } from '../sinks/sink.js';
 import { resolveSpec, type AnnotationSpec } from './config.js';
 import { EllipseMatcher, PointMatcher, type CatalogHits } from './matcher.js';
@@ -109,11 +109,12 @@ export class AnnotationEnricher implements Enricher {
     return lists;
   }
 
-  enrich(alerts: IngestedAlert[], out: OutputSink): void {
+  enrich(alerts: IngestedAlert[], out: OutputSink, shared?: BatchShared): void {
     if (alerts.length === 0) return;
     const ra = Float64Array.from(alerts, (a) => a.alert.ra);
     const dec = Float64Array.from(alerts, (a) => a.alert.dec);
     const ann = this.annotate(ra, dec);
+    if (shared) shared.annotations = ann;
     out.write(this.stream, alerts.map((a, i) => ({ key: a.alert.alertId.toString(), value: annotatedRecord(a, ann[i]) as unknown as Record<string, unknown> })));
   }
 

@@ -29,7 +29,8 @@
 
 import type { RootDatabase } from 'lmdb';
 import type { IngestedAlert } from '../ingest.js';
-import type { Enricher } from '../pipeline.js';
+import type { BatchShared, Enricher } from '../pipeline.js';
+import type { WatchHitRef } from '../../filters/features.js';
 import type { OutRecord, OutputSink } from '../sinks/sink.js';
 import { separationArcsec } from '../../sky/vector.js';
 import { hitFields } from '../../watch/hit-fields.js';
@@ -77,6 +78,13 @@ interface PendingHit {
   targetDec?: number;
   targetRadiusArcsec?: number;
   region?: WatchRegion;
+}
+
+/** The hits of each alert of the batch (for the filters: each owner's own lists only). */
+function hitsByAlert(pending: readonly PendingHit[], n: number): Array<WatchHitRef[] | undefined> {
+  const out: Array<WatchHitRef[] | undefined> = new Array(n);
+  for (const p of pending) (out[p.alert] ??= []).push({ owner: p.wl.owner, list: p.wl.id, listName: p.wl.name, target: p.hit.target });
+  return out;
 }
 
 interface ListCounters {
@@ -134,7 +142,7 @@ export class WatchEnricher implements Enricher {
     return c.snap ? c.snap.check(ra, dec) : this.store.check(wl.id, ra, dec);
   }
 
-  async enrich(alerts: IngestedAlert[], out: OutputSink): Promise<void> {
+  async enrich(alerts: IngestedAlert[], out: OutputSink, shared?: BatchShared): Promise<void> {
     if (alerts.length === 0) return;
     const t0 = performance.now();
     // A fresh read snapshot: lists and targets committed by other processes
@@ -176,6 +184,7 @@ export class WatchEnricher implements Enricher {
     this.alertsChecked += n;
     this.batches++;
     this.listsLastBatch = lists.length;
+    if (shared) shared.watchHits = hitsByAlert(pending, n);
     if (pending.length === 0) return;
 
     // Check-and-record in one write transaction, committed (on disk) before we return.
