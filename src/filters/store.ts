@@ -28,9 +28,6 @@ export interface FilterRecord {
   failures: number;
   lastError?: string;
   lastErrorAt?: string;
-  /** Stream title and description in the registry (the owner's; defaults from name and description). */
-  streamTitle?: string;
-  streamDescription?: string;
 }
 
 export interface FilterVersion {
@@ -57,7 +54,7 @@ export interface MatchRecord {
   recordedAt: string;
 }
 
-export type FilterPatch = Partial<Pick<FilterRecord, 'name' | 'description' | 'expression' | 'public' | 'streamTitle' | 'streamDescription'>>;
+export type FilterPatch = Partial<Pick<FilterRecord, 'name' | 'description' | 'expression' | 'public'>>;
 
 export class FilterStore {
   private readonly filters: Database<FilterRecord, string>;

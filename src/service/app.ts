@@ -10,6 +10,8 @@ import rateLimit from '@fastify/rate-limit';
 import { open as openLmdb } from 'lmdb';
 import { loadCatalogSet } from '../catalog/set.js';
 import { LATENCY_BUCKETS_S, Registry } from '../metrics/registry.js';
+import { FilterStore } from '../filters/store.js';
+import { StreamRegistry } from '../registry/streams.js';
 import { WatchlistStore } from '../watch/store.js';
 import { clip } from '../messages/quote.js';
 import { accessHook } from './access.js';
@@ -21,6 +23,8 @@ import { resolveConfig, type ServiceOptions } from './options.js';
 import { catalogRoutes } from './routes/catalogs.js';
 import { healthRoutes } from './routes/health.js';
 import { sourceRoutes } from './routes/sources.js';
+import { filterRoutes } from './routes/filters.js';
+import { streamRoutes } from './routes/streams.js';
 import { watchlistRoutes } from './routes/watchlists.js';
 import { catalogSchema, errorSchema } from './schemas.js';
 import { UploadStore } from './uploads.js';
@@ -62,6 +66,8 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
     keys: new KeyStore(env),
     uploads: new UploadStore(env, config.uploadTtlSeconds),
     watchlists: new WatchlistStore(env),
+    filters: new FilterStore(env),
+    streams: new StreamRegistry(env),
     metrics: {
       registry,
       requests: registry.counter('skyjoin_http_requests_total', 'HTTP requests by route, method and status'),
@@ -157,7 +163,7 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
       message = 'internal error (logged)';
       code = 'SKY_INTERNAL';
     }
-    const statusText: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 406: 'Not Acceptable', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+    const statusText: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 406: 'Not Acceptable', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' };
     // Every quote of input is clipped where it is made; this bounds what a
     // message built from many of them (or by a dependency) can grow to.
     reply.code(status).send({ statusCode: status, code, error: statusText[status] ?? 'Error', message: clip(message, 1000) });
@@ -166,6 +172,8 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
   catalogRoutes(app, ctx);
   sourceRoutes(app, ctx);
   watchlistRoutes(app, ctx);
+  filterRoutes(app, ctx);
+  streamRoutes(app, ctx);
   healthRoutes(app, ctx);
 
   const sweep = setInterval(() => { ctx.uploads.sweep().catch((e) => app.log.warn({ err: e }, 'upload sweep failed')); }, 60_000);

@@ -4,6 +4,8 @@
 import type { RootDatabase } from 'lmdb';
 import type { ServedCatalog } from '../catalog/set.js';
 import type { Registry, Counter, Histogram } from '../metrics/registry.js';
+import type { FilterStore } from '../filters/store.js';
+import type { StreamRegistry } from '../registry/streams.js';
 import type { WatchlistStore } from '../watch/store.js';
 import type { KeyStore } from './keys.js';
 import type { ServiceConfig } from './options.js';
@@ -16,6 +18,8 @@ export interface ServiceContext {
   keys: KeyStore;
   uploads: UploadStore;
   watchlists: WatchlistStore;
+  filters: FilterStore;
+  streams: StreamRegistry;
   metrics: {
     registry: Registry;
     requests: Counter;

@@ -12,6 +12,8 @@ import { annotationSpecs, type AnnotationConfig } from './annotate/config.js';
 import { AnnotationEnricher, registerAnnotationMetrics } from './annotate/annotator.js';
 import { endAfterTime, nightOver, resolveNight, sleep, topicFor, waitForTopic, type NightPlan } from './night.js';
 import { StreamPipeline, type Enricher, type PipelineOptions } from './pipeline.js';
+import { StreamRegistry } from '../registry/streams.js';
+import { RegisteredSink } from './sinks/registered.js';
 import { fileBatches } from './sources/file.js';
 import { KafkaSource } from './sources/kafka.js';
 import { FilterEnricher } from './filters/filter-enricher.js';
@@ -27,6 +29,8 @@ export interface StreamRunOptions extends Omit<PipelineOptions, 'enrichers'> {
   watch?: boolean;
   /** Run the users' filters of the service's store under dataDir (default true). */
   filters?: boolean;
+  /** Record each output stream's address and message counts in the service's store (default true). */
+  registry?: boolean;
   /** Serve Prometheus metrics on this port (loopback) while running. */
   metricsPort?: number;
   source:
@@ -74,8 +78,11 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
   const cpu0 = cpuTimes();
   const registry = new Registry();
   const enrichers = await enrichersFor(o, registry);
+  // The registry's env is the service's store (DATA/store), as for watch lists and filters.
+  const registryEnv = o.registry === false ? null : (await import('../service/app.js')).openStore(o.dataDir);
+  const sink = registryEnv ? new RegisteredSink(o.sink, new StreamRegistry(registryEnv)) : o.sink;
   const pipeline = new StreamPipeline({
-    dataDir: o.dataDir, instance: o.instance, sink: o.sink, decoder: o.decoder, matchRadiusArcsec: o.matchRadiusArcsec,
+    dataDir: o.dataDir, instance: o.instance, sink, decoder: o.decoder, matchRadiusArcsec: o.matchRadiusArcsec,
     archive: o.archive, cutouts: o.cutouts, parquet: o.parquet, enrichers,
   } satisfies PipelineOptions);
   registry.gauge('skyjoin_stream_counts', 'Stream accounting totals (received, decoded, deadLettered, ...)', () =>
@@ -145,6 +152,7 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
   }
   await pipeline.close();
   for (const e of enrichers) await e.close?.();
+  await registryEnv?.close();
   return report;
 }
 
