@@ -267,7 +267,11 @@ export function compileFilter(expression: string): CompiledExpression {
     const m = celMessage(err);
     throw new FilterLanguageError(/depth|maxDepth/i.test(m) ? 'too-deep' : /maxList|maxMap|maxAst/i.test(m) ? 'huge-literal' : 'syntax', `expression does not parse: ${m}`);
   }
-  if (!checked.valid) throw new FilterLanguageError('type', `expression does not type-check: ${celMessage(checked.error)}`);
+  if (!checked.valid) {
+    const e = checked.error as Error | undefined;
+    if (e?.name === 'ParseError') throw new FilterLanguageError(/maxDepth/i.test(e.message) ? 'too-deep' : /maxList|maxMap|maxAst/i.test(e.message) ? 'huge-literal' : 'syntax', `expression does not parse: ${celMessage(e)}`);
+    throw new FilterLanguageError('type', `expression does not type-check: ${celMessage(e)}`);
+  }
   if (checked.type !== 'bool') throw new FilterLanguageError('not-bool', `expression gives a ${checked.type}, not a bool (a filter says yes or no)`);
   const fn = runEnv().parse(expression);
   return fn as unknown as CompiledExpression;
