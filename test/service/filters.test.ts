@@ -98,7 +98,7 @@ describe('filters belong to their key', () => {
   it('only the owner changes, pauses, resumes or deletes (404 for others, public or not); writing needs a key', async () => {
     for (const id of [priv, pub]) {
       expect((await app.inject({ method: 'PATCH', url: `/v1/filters/${id}`, headers: auth(keyB), payload: { name: 'taken' } })).statusCode).toBe(404);
-      expect((await post(`/v1/filters/${id}/pause`, keyB, undefined)).statusCode).toBe(404);
+      expect((await post(`/v1/filters/${id}/pause`, keyB, {})).statusCode).toBe(404);
       expect((await app.inject({ method: 'DELETE', url: `/v1/filters/${id}`, headers: auth(keyB) })).statusCode).toBe(404);
     }
     expect((await post('/v1/filters', null, { name: 'x', expression: 'true' })).statusCode).toBe(401);
@@ -111,7 +111,7 @@ describe('filters belong to their key', () => {
     expect(json(r)).toMatchObject({ version: 2, expression: 'alert.drb > 0.95' });
     expect(json(await app.inject({ method: 'PATCH', url: `/v1/filters/${priv}`, headers: auth(keyA), payload: { name: 'renamed' } }))).toMatchObject({ version: 2, name: 'renamed' });
     expect((await app.inject({ method: 'PATCH', url: `/v1/filters/${priv}`, headers: auth(keyA), payload: { expression: 'alert.drb' } })).statusCode).toBe(400);
-    expect(json(await post(`/v1/filters/${priv}/pause`, keyA, undefined))).toMatchObject({ status: 'paused', paused_reason: 'paused by its owner' });
+    expect(json(await post(`/v1/filters/${priv}/pause`, keyA, {}))).toMatchObject({ status: 'paused', paused_reason: 'paused by its owner' });
     const g = json(await get(`/v1/filters/${priv}`, keyA));
     expect(g).toMatchObject({ status: 'paused', version: 2 });
     expect(g.versions).toEqual([
@@ -126,7 +126,7 @@ describe('filters belong to their key', () => {
     const g = json(await get(`/v1/filters/${priv}`, keyA));
     expect(g).toMatchObject({ id: priv, name: 'renamed', status: 'paused', version: 2, public: false });
     expect(g.versions).toHaveLength(2);
-    expect(json(await post(`/v1/filters/${priv}/resume`, keyA, undefined)).status).toBe('active');
+    expect(json(await post(`/v1/filters/${priv}/resume`, keyA, {})).status).toBe('active');
     expect(json(await get('/v1/filters', keyB)).filters.map((f: any) => f.id)).toEqual([pub]);
   });
 

@@ -183,10 +183,10 @@ describe('filters on the alert stream', () => {
     let got = alertsOf(readOut(out, `filter-${id}`));
     expect(got).toHaveLength(10);
     expect(inBatch(got, 1)).toBe(true);
-    expect((await app.inject({ method: 'POST', url: `/v1/filters/${id}/pause`, headers: auth(keyB) })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'POST', url: `/v1/filters/${id}/pause`, headers: auth(keyB), payload: {} })).statusCode).toBe(200);
     await p.handle(batches[2]);
     expect(readOut(out, `filter-${id}`)).toHaveLength(10);
-    expect(json(await app.inject({ method: 'POST', url: `/v1/filters/${id}/resume`, headers: auth(keyB) })).status).toBe('active');
+    expect(json(await app.inject({ method: 'POST', url: `/v1/filters/${id}/resume`, headers: auth(keyB), payload: {} })).status).toBe('active');
     await p.handle(batches[3]);
     got = alertsOf(readOut(out, `filter-${id}`));
     expect(got).toHaveLength(20);
@@ -211,7 +211,7 @@ describe('filters on the alert stream', () => {
     expect(r.failures).toBeGreaterThanOrEqual(10);
     expect(readOut(out, `filter-${good}`)).toHaveLength(50);
     // Resumed: failures start again from 0.
-    const res = json(await app.inject({ method: 'POST', url: `/v1/filters/${bad}/resume`, headers: auth(keyA) }));
+    const res = json(await app.inject({ method: 'POST', url: `/v1/filters/${bad}/resume`, headers: auth(keyA), payload: {} }));
     expect(res).toMatchObject({ status: 'active', failures: 0 });
     await app.inject({ method: 'DELETE', url: `/v1/filters/${bad}`, headers: auth(keyA) });
     await app.inject({ method: 'DELETE', url: `/v1/filters/${good}`, headers: auth(keyA) });

@@ -258,21 +258,35 @@ export function filterRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     return out(u);
   });
 
-  for (const action of ['pause', 'resume'] as const) {
-    app.post<{ Params: { id: string } }>(`/v1/filters/:id/${action}`, {
-      config: { access: 'key' },
-      schema: {
-        tags, summary: action === 'pause' ? 'Pause a filter (the stream stops applying it from its next batch)' : 'Resume a filter (its failure count starts again from 0)',
-        security, params: idParam,
-        response: { 200: { $ref: 'Filter#' }, ...errorResponses },
-      },
-    }, async (req) => {
-      const f = mine(req, req.params.id);
-      const u = action === 'pause' ? await store.pause(f.id, 'paused by its owner') : await store.resume(f.id);
-      if (!u) throw new FilterNotFound(clip(f.id));
-      return out(u);
-    });
-  }
+  app.post<{ Params: { id: string }; Body: { reason?: string } }>('/v1/filters/:id/pause', {
+    config: { access: 'key' },
+    schema: {
+      tags, summary: 'Pause a filter', security, params: idParam,
+      description: 'The stream stops applying it from its next batch; GET shows status paused and the reason.',
+      body: { type: 'object', additionalProperties: false, examples: [{ reason: 'observing run over' }], properties: { reason: { type: 'string', maxLength: 500, description: 'Why (shown in paused_reason)' } } },
+      response: { 200: { $ref: 'Filter#' }, ...errorResponses },
+    },
+  }, async (req) => {
+    const f = mine(req, req.params.id);
+    const u = await store.pause(f.id, req.body?.reason ? `paused by its owner: ${req.body.reason}` : 'paused by its owner');
+    if (!u) throw new FilterNotFound(clip(f.id));
+    return out(u);
+  });
+
+  app.post<{ Params: { id: string } }>('/v1/filters/:id/resume', {
+    config: { access: 'key' },
+    schema: {
+      tags, summary: 'Resume a filter', security, params: idParam,
+      description: 'Active again from the stream\'s next batch, its failure count back to 0 (also after a pause for repeated failures).',
+      body: { type: 'object', additionalProperties: false, examples: [{}], properties: {} },
+      response: { 200: { $ref: 'Filter#' }, ...errorResponses },
+    },
+  }, async (req) => {
+    const f = mine(req, req.params.id);
+    const u = await store.resume(f.id);
+    if (!u) throw new FilterNotFound(clip(f.id));
+    return out(u);
+  });
 
   app.delete<{ Params: { id: string } }>('/v1/filters/:id', {
     config: { access: 'key' },

@@ -150,6 +150,7 @@ export function streamRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     config: { access: 'read' },
     schema: {
       tags, summary: 'A stream: title, owner, description, provenance, address, Avro schema, counts', params: nameParam,
+      description: "As in GET /v1/streams, with the Avro schema of its records. A private stream (a watch list's, a private filter's) answers 404 to other keys.",
       response: { 200: { type: 'object', properties: { ...streamSchema.properties, avro_schema: { type: 'object', additionalProperties: true, description: 'The Avro schema of its records' } } }, ...errorResponses },
     },
   }, async (req) => view(readable(req, req.params.name), true));
@@ -159,7 +160,7 @@ export function streamRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     schema: {
       tags, summary: "Change a stream's title or description (its owner only)", params: nameParam, security: [{ bearer: [] }],
       description: 'Filters and watch lists are created and deleted through their own routes; the built-in streams belong to the broker.',
-      body: { type: 'object', additionalProperties: false, minProperties: 1, properties: { title: { type: 'string', minLength: 1, maxLength: 200 }, description: { type: 'string', maxLength: 4000 } } },
+      body: { type: 'object', additionalProperties: false, minProperties: 1, examples: [{ title: 'Young risers near galaxies', description: 'ZTF alerts rising faster than 0.5 mag/day in g within 10" of a galaxy' }], properties: { title: { type: 'string', minLength: 1, maxLength: 200 }, description: { type: 'string', maxLength: 4000 } } },
       response: { 200: { $ref: 'Stream#' }, ...errorResponses },
     },
   }, async (req) => {
