@@ -29,11 +29,43 @@ export interface WatchFields {
   hit: boolean; lists: string[]; names: string[]; targets: string[];
 }
 
+/** Light-curve features (fields.ts documents each). */
+export interface LightCurveFeatures {
+  mag_u: number;
+  rise_rate_u: number;
+  fade_rate_u: number;
+  mag_g: number;
+  rise_rate_g: number;
+  fade_rate_g: number;
+  mag_r: number;
+  rise_rate_r: number;
+  fade_rate_r: number;
+  mag_i: number;
+  rise_rate_i: number;
+  fade_rate_i: number;
+  mag_z: number;
+  rise_rate_z: number;
+  fade_rate_z: number;
+  mag_y: number;
+  rise_rate_y: number;
+  fade_rate_y: number;
+  colour_u_g: number;
+  colour_g_r: number;
+  colour_r_i: number;
+  colour_i_z: number;
+  colour_z_y: number;
+  age_days: number;
+  days_since_previous: number;
+  n_detections_window: number;
+  peak_mag: number;
+  dmag_peak: number;
+}
+
 /** What an expression's variables hold for one alert. */
 export interface FilterInput {
   alert: AlertFields;
   object: ObjectFields;
-  features: Record<string, number>;
+  features: LightCurveFeatures;
   annotations: Record<string, AnnotationFields>;
   watch: WatchFields;
 }
@@ -49,21 +81,36 @@ export interface WatchHitRef {
 const NO_WATCH: WatchFields = Object.freeze({ hit: false, lists: Object.freeze([]) as unknown as string[], names: Object.freeze([]) as unknown as string[], targets: Object.freeze([]) as unknown as string[] });
 const NOT_MATCHED: AnnotationFields = Object.freeze({ matched: false, id: '', sep_arcsec: NaN, pa_deg: NaN, ellipse_distance: NaN, n_matches: 0, columns: Object.freeze({}) });
 
-const NB = BANDS.length;
-/** Per-band accumulator lanes: n, sum t, sum m, sum t^2, sum t*m (t relative to the alert's MJD). */
-const LANES = 5;
+/** Band letter (char code) -> band index, -1 for others. */
+const BAND_OF_CODE = new Int8Array(128).fill(-1);
+BANDS.forEach((b, i) => { BAND_OF_CODE[b.charCodeAt(0)] = i; });
 
 function bandIndex(b: string): number {
-  switch (b) {
-    case 'u': return 0;
-    case 'g': return 1;
-    case 'r': return 2;
-    case 'i': return 3;
-    case 'z': return 4;
-    case 'y': return 5;
-    default: return -1;
-  }
+  const c = b.charCodeAt(0);
+  return b.length === 1 && c < 128 ? BAND_OF_CODE[c] : -1;
 }
+
+const NB = BANDS.length;
+/** Slots of the feature values: per band mag, rise, fade; colours; then the rest. */
+const COLOUR_AT = NB * 3;
+const REST_AT = COLOUR_AT + COLOURS.length;
+const COLOUR_BANDS = Int8Array.from(COLOURS.flatMap(([x, y]) => [bandIndex(x), bandIndex(y)]));
+
+/** The features object from its values (fields.ts order): a literal, so every alert's object has one shape. */
+function featureObject(v: Float64Array): LightCurveFeatures {
+  return {
+    mag_u: v[0], rise_rate_u: v[1], fade_rate_u: v[2], mag_g: v[3],
+    rise_rate_g: v[4], fade_rate_g: v[5], mag_r: v[6], rise_rate_r: v[7],
+    fade_rate_r: v[8], mag_i: v[9], rise_rate_i: v[10], fade_rate_i: v[11],
+    mag_z: v[12], rise_rate_z: v[13], fade_rate_z: v[14], mag_y: v[15],
+    rise_rate_y: v[16], fade_rate_y: v[17], colour_u_g: v[18], colour_g_r: v[19],
+    colour_r_i: v[20], colour_i_z: v[21], colour_z_y: v[22], age_days: v[23],
+    days_since_previous: v[24], n_detections_window: v[25], peak_mag: v[26], dmag_peak: v[27],
+  };
+}
+
+/** Per-band accumulator lanes: n, sum t, sum m, sum t^2, sum t*m (t relative to the alert's MJD). */
+const LANES = 5;
 
 /** Finite numbers pass; null, undefined, non-numbers and the surveys' -999 'none' become NaN. */
 function num(v: unknown): number {
@@ -93,6 +140,7 @@ export class FeatureBuilder {
   private readonly sums = new Float64Array(NB * LANES);
   private readonly latestT = new Float64Array(NB);
   private readonly latestM = new Float64Array(NB);
+  private readonly values = new Float64Array(REST_AT + 5);
 
   constructor(opts: { windowDays?: number } = {}) {
     this.windowDays = opts.windowDays ?? WINDOW_DAYS;
@@ -126,7 +174,7 @@ export class FeatureBuilder {
   }
 
   /** Rates, latest magnitudes, colours, age: one pass over the alert's detections held in typed arrays. */
-  private lightCurve(a: Alert, objectFirstMjd: number): Record<string, number> {
+  private lightCurve(a: Alert, objectFirstMjd: number): LightCurveFeatures {
     const prv: Detection[] = a.prvDetections;
     const n = prv.length + 1;
     if (this.tArr.length < n) {
@@ -163,26 +211,27 @@ export class FeatureBuilder {
       const o = bi * LANES;
       s[o] += 1; s[o + 1] += ti; s[o + 2] += mi; s[o + 3] += ti * ti; s[o + 4] += ti * mi;
     }
-    const f: Record<string, number> = {};
+    const v = this.values;
     for (let b = 0; b < NB; b++) {
       const o = b * LANES, nb = s[o];
+      if (nb < 2) { v[b * 3] = lm[b]; v[b * 3 + 1] = NaN; v[b * 3 + 2] = NaN; continue; }
       const den = nb * s[o + 3] - s[o + 1] * s[o + 1];
       const slope = nb >= 2 && den > 1e-12 ? (nb * s[o + 4] - s[o + 1] * s[o + 2]) / den : NaN;
-      const name = BANDS[b];
-      f[`mag_${name}`] = lm[b];
-      f[`rise_rate_${name}`] = -slope;
-      f[`fade_rate_${name}`] = slope;
+      v[b * 3] = lm[b];
+      v[b * 3 + 1] = -slope;
+      v[b * 3 + 2] = slope;
     }
-    for (const [x, y] of COLOURS) {
-      const i = bandIndex(x), j = bandIndex(y);
-      f[`colour_${x}_${y}`] = Math.abs(lt[i] - lt[j]) <= COLOUR_MAX_GAP_DAYS ? lm[i] - lm[j] : NaN;
+    for (let c = 0; c < COLOURS.length; c++) {
+      const i = COLOUR_BANDS[2 * c], j = COLOUR_BANDS[2 * c + 1];
+      v[COLOUR_AT + c] = Math.abs(lt[i] - lt[j]) <= COLOUR_MAX_GAP_DAYS ? lm[i] - lm[j] : NaN;
     }
-    f.age_days = t0 - first;
-    f.days_since_previous = previous === -Infinity ? NaN : t0 - previous;
-    f.n_detections_window = nWindow;
-    f.peak_mag = peak === Infinity ? NaN : peak;
-    f.dmag_peak = m[0] - f.peak_mag;
-    return f;
+    const peakMag = peak === Infinity ? NaN : peak;
+    v[REST_AT] = t0 - first;
+    v[REST_AT + 1] = previous === -Infinity ? NaN : t0 - previous;
+    v[REST_AT + 2] = nWindow;
+    v[REST_AT + 3] = peakMag;
+    v[REST_AT + 4] = m[0] - peakMag;
+    return featureObject(v);
   }
 }
 
