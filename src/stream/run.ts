@@ -12,7 +12,10 @@ import { annotationSpecs, type AnnotationConfig } from './annotate/config.js';
 import { AnnotationEnricher, registerAnnotationMetrics } from './annotate/annotator.js';
 import { endAfterTime, nightOver, resolveNight, sleep, topicFor, waitForTopic, type NightPlan } from './night.js';
 import { StreamPipeline, type Enricher, type PipelineOptions } from './pipeline.js';
+import type { RootDatabase } from 'lmdb';
+import { FilterStore } from '../filters/store.js';
 import { StreamRegistry } from '../registry/streams.js';
+import { WatchlistStore } from '../watch/store.js';
 import { RegisteredSink } from './sinks/registered.js';
 import { fileBatches } from './sources/file.js';
 import { KafkaSource } from './sources/kafka.js';
@@ -55,8 +58,12 @@ export interface StreamReport {
   reportFile?: string;
 }
 
-/** Builds the enrichers a run asks for; the annotator also gets Prometheus counters. */
-async function enrichersFor(o: StreamRunOptions, registry: Registry): Promise<Enricher[]> {
+/**
+ * Builds the enrichers a run asks for; the annotator also gets Prometheus
+ * counters. Watch lists and filters share one handle on the service's store
+ * (LMDB wants one environment per path and process).
+ */
+async function enrichersFor(o: StreamRunOptions, registry: Registry, serviceEnv: RootDatabase | null): Promise<Enricher[]> {
   const out: Enricher[] = [];
   if (o.annotate !== false) {
     const catalogs = await loadCatalogSet(o.catalogs, o.dataDir, (m) => o.log?.({ msg: m }));
@@ -64,8 +71,8 @@ async function enrichersFor(o: StreamRunOptions, registry: Registry): Promise<En
     registerAnnotationMetrics(registry, annotator);
     out.push(annotator);
   }
-  if (o.watch !== false) out.push(await WatchEnricher.open(o.dataDir));
-  if (o.filters !== false) out.push(await FilterEnricher.open(o.dataDir));
+  if (o.watch !== false) out.push(new WatchEnricher(new WatchlistStore(serviceEnv!)));
+  if (o.filters !== false) out.push(new FilterEnricher(new FilterStore(serviceEnv!)));
   return out;
 }
 
@@ -77,10 +84,11 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
   const log = o.log ?? (() => {});
   const cpu0 = cpuTimes();
   const registry = new Registry();
-  const enrichers = await enrichersFor(o, registry);
-  // The registry's env is the service's store (DATA/store), as for watch lists and filters.
-  const registryEnv = o.registry === false ? null : (await import('../service/app.js')).openStore(o.dataDir);
-  const sink = registryEnv ? new RegisteredSink(o.sink, new StreamRegistry(registryEnv)) : o.sink;
+  // The service's store (DATA/store): watch lists, filters, the stream registry.
+  // Imported here so that the stream does not load Fastify unless it needs the store.
+  const serviceEnv = o.watch === false && o.filters === false && o.registry === false ? null : (await import('../service/app.js')).openStore(o.dataDir);
+  const enrichers = await enrichersFor(o, registry, serviceEnv);
+  const sink = serviceEnv && o.registry !== false ? new RegisteredSink(o.sink, new StreamRegistry(serviceEnv)) : o.sink;
   const pipeline = new StreamPipeline({
     dataDir: o.dataDir, instance: o.instance, sink, decoder: o.decoder, matchRadiusArcsec: o.matchRadiusArcsec,
     archive: o.archive, cutouts: o.cutouts, parquet: o.parquet, enrichers,
@@ -152,7 +160,7 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
   }
   await pipeline.close();
   for (const e of enrichers) await e.close?.();
-  await registryEnv?.close();
+  await serviceEnv?.close();
   return report;
 }
 
