@@ -157,11 +157,46 @@ async function brokerSetup(): Promise<Setup> {
   };
 }
 
+/** Issue 16: the broker with 100 users' filters (bench/filters.bench.ts's set, on this broker's catalogs). */
+async function withFilters(broker: Setup): Promise<Setup> {
+  const { FilterStore } = await import('../src/filters/store.js');
+  const { openStore } = await import('../src/service/app.js');
+  const { hundred } = await import('./filters.bench.js');
+  return {
+    label: `${broker.label} + 100 filters`,
+    args: broker.args,
+    prepare: async (data) => {
+      await broker.prepare?.(data);
+      const env = openStore(data);
+      const store = new FilterStore(env);
+      for (const [i, expression] of hundred('tycho2').entries()) await store.create('bench', { name: `bench ${i}`, expression });
+      await env.close();
+    },
+  };
+}
+
+/** SKYJOIN_BENCH_STREAM=filters: throughput of the broker without and with 100 filters, and the cost. */
+async function runFilterCost(): Promise<Row[]> {
+  const broker = await brokerSetup();
+  const a = await runSetup(broker, 'broker', 4000, false);
+  const b = await runSetup(await withFilters(broker), 'filters', 4000, false);
+  const rate = (rows: Row[]) => Number(rows.find((r) => r.unit === 'alerts/s')!.value);
+  const cost = (1 - rate(b) / rate(a)) * 100;
+  const rows = [...a, ...b, { measure: 'cost of 100 active filters on the broker\'s throughput', value: +cost.toFixed(1), unit: '%', n: '', seconds: '', note: 'target <= 10%; one run each on a shared machine' }];
+  report('stream-filters', `Alert stream with and without 100 users' filters: real ZTF alerts x ${MULTIPLY}, mock Kafka on loopback, ${PROCS} skyjoin stream processes`, rows);
+  return rows;
+}
+
 export async function runStream(): Promise<Row[]> {
   rmSync(TMP, { recursive: true, force: true });
   mkdirSync(TMP, { recursive: true });
-  // SKYJOIN_BENCH_STREAM=ingest|broker runs one of the two.
+  // SKYJOIN_BENCH_STREAM=ingest|broker runs one of the two; =filters the broker without and with 100 filters.
   const only = process.env.SKYJOIN_BENCH_STREAM;
+  if (only === 'filters') {
+    const rows = await runFilterCost();
+    rmSync(TMP, { recursive: true, force: true });
+    return rows;
+  }
   const rows: Row[] = [];
   if (only !== 'broker') rows.push(...await runSetup(INGEST_ONLY, 'ingest', 5000));
   if (only !== 'ingest') rows.push(...await runSetup(await brokerSetup(), 'broker', 4000));
@@ -170,7 +205,7 @@ export async function runStream(): Promise<Row[]> {
   return rows;
 }
 
-async function runSetup(setup: Setup, tag: string, target: number): Promise<Row[]> {
+async function runSetup(setup: Setup, tag: string, target: number, latency = true): Promise<Row[]> {
   const mock = await startKafkaMock({ topics: { alerts: PARTITIONS, 'alerts-rate': 4 } });
   const bootstrap = mock.bootstrap.join(',');
   const rows: Row[] = [];
@@ -197,6 +232,7 @@ async function runSetup(setup: Setup, tag: string, target: number): Promise<Row[
       note: `target >= ${target.toLocaleString('en')}; per process ${reports.map((r) => r.received).join(' + ')}; objects ${reports.map((r) => r.objects).join(' + ')}; duplicates ${reports.reduce((s, r) => s + r.duplicatesSkipped, 0)}; dead letters ${reports.reduce((s, r) => s + r.deadLettered, 0)}${cpuNote}${received !== produced.messages ? `; PRODUCED ${produced.messages}` : ''}`,
     });
 
+    if (!latency) return rows;
     // 2. Latency at a set rate, consumers already running.
     // --idle-exit counts from start too: long enough to outlast the wait for both to join.
     const live = NAMES.map((n) => child('alerts-rate', 'bench-rate', n, 15));

@@ -9,8 +9,11 @@ import { CliError } from './errors.js';
 
 const USAGE = `usage: skyjoin serve [--port 8080] [--host 127.0.0.1] [--catalogs DIR_OR_CONFIG] [--data DIR] [--config FILE]
 With no options: serves the catalogs shipped in catalogs/ (built on first use) and keeps
-its state (API keys, uploads, watch lists) in LMDB under the data folder
-($SKYJOIN_DATA or ~/.local/share/skyjoin). --config: a JSON file with service options
+its state (API keys, uploads, watch lists, users' filters and the stream registry) in LMDB
+under the data folder ($SKYJOIN_DATA or ~/.local/share/skyjoin), the one 'skyjoin stream
+--data DIR' reads. Routes at /docs: /v1/catalogs, /v1/xmatch, /v1/watchlists, /v1/filters
+(CEL expressions; POST /v1/filters/test tries one on archived alerts), /v1/streams (registry,
+?after= pull, /events SSE tail). --config: a JSON file with service options
 (limits, uploadTtlSeconds, access, rateLimitPerMinute, ...). Reads and uploads need no
 API key unless the config closes them: {"access": {"reads": "key", "uploads": "key"}}.
 Logs JSON lines; SIGTERM finishes the requests in flight, closes the stores and exits.`;

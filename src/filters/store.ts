@@ -197,17 +197,27 @@ export class FilterStore {
    * the same record is republished).
    */
   recordMatchOnceInTxn(m: Omit<MatchRecord, 'seq'>): { match: MatchRecord; recorded: boolean } {
-    const dk = [m.filter, m.alertId];
-    const seq = this.matchKeys.get(dk);
-    if (seq !== undefined) {
-      const old = this.matches.get([m.filter, seq]);
-      if (old) return { match: old, recorded: false };
-    }
-    const next = this.lastSeq(m.filter) + 1;
-    const rec: MatchRecord = { ...m, seq: next };
-    this.matchKeys.put(dk, next);
-    this.matches.put([m.filter, next], rec);
-    return { match: rec, recorded: true };
+    return this.recordMatchesOnceInTxn([m])[0];
+  }
+
+  /** recordMatchOnceInTxn for many matches (of any filters): each filter's last sequence number is read once. */
+  recordMatchesOnceInTxn(ms: ReadonlyArray<Omit<MatchRecord, 'seq'>>): Array<{ match: MatchRecord; recorded: boolean }> {
+    const last = new Map<string, number>();
+    return ms.map((m) => {
+      const dk = [m.filter, m.alertId];
+      const seq = this.matchKeys.get(dk);
+      if (seq !== undefined) {
+        const old = this.matches.get([m.filter, seq]);
+        if (old) return { match: old, recorded: false };
+      }
+      let prev = last.get(m.filter);
+      if (prev === undefined) prev = this.lastSeq(m.filter);
+      const rec: MatchRecord = { ...m, seq: prev + 1 };
+      last.set(m.filter, rec.seq);
+      this.matchKeys.put(dk, rec.seq);
+      this.matches.put([m.filter, rec.seq], rec);
+      return { match: rec, recorded: true };
+    });
   }
 
   /** The sequence number of a filter's last match (0 when none). */

@@ -105,7 +105,7 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
       openapi: '3.0.3',
       info: {
         title: 'skyjoin crossmatch service',
-        description: 'Cone search, crossmatch of source lists and watch lists over the skyjoin engine. Angles in degrees, radii in arcsec.',
+        description: 'Cone search, crossmatch of source lists, watch lists, users\' filters on the alert stream and the registry of its streams (pull and SSE) over the skyjoin engine. Angles in degrees, radii in arcsec.',
         version: '1',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key from `skyjoin keys create NAME`' } } },

@@ -138,14 +138,14 @@ export class FilterEnricher implements Enricher {
         const now = this.store.get(f.id);
         // Deleted or changed over HTTP while the batch ran: its matches are not recorded.
         if (!now || now.version !== f.version) continue;
-        const results = o.matches.map((i) => {
+        const results = this.store.recordMatchesOnceInTxn(o.matches.map((i) => {
           const a = alerts[i];
-          return this.store.recordMatchOnceInTxn({
+          return {
             filter: f.id, version: f.version, alertId: a.alert.alertId.toString(), objectId: String(a.object.id), surveyObjectId: a.alert.surveyObjectId,
             survey: a.alert.survey, ra: a.alert.ra, dec: a.alert.dec, mjd: a.alert.mjd, night: a.alert.night, band: a.alert.band,
             mag: a.alert.mag !== undefined && Number.isFinite(a.alert.mag) ? a.alert.mag : null, recordedAt,
-          });
-        });
+          };
+        }));
         stored.push({ o, results });
         const failures = o.errors + (o.overBudget ? 1 : 0);
         if (failures > 0) {
