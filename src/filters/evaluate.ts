@@ -34,7 +34,11 @@ export interface FilterOutcome {
 export interface EvaluateOptions {
   /** Time a filter may take per alert, µs (default 50); with minBudgetMs, its budget for a batch. */
   budgetUsPerAlert?: number;
-  /** The smallest budget of a batch, ms (default 20): timers and GC pauses are not the filter's fault. */
+  /**
+   * The smallest budget of a batch, ms (default 250): on a loaded machine a
+   * time slice lost to another process or a GC pause can take tens of ms, and
+   * that is not the filter's fault (budgets are wall-clock time).
+   */
   minBudgetMs?: number;
 }
 
@@ -48,7 +52,7 @@ export function evaluateBatch(
   opts: EvaluateOptions = {},
 ): FilterOutcome[] {
   const n = inputs.length;
-  const budgetMs = Math.max(opts.minBudgetMs ?? 20, ((opts.budgetUsPerAlert ?? 50) * n) / 1000);
+  const budgetMs = Math.max(opts.minBudgetMs ?? 250, ((opts.budgetUsPerAlert ?? 50) * n) / 1000);
   const out: FilterOutcome[] = [];
   for (const f of filters) {
     const o: FilterOutcome = { filter: f, matches: [], evaluated: 0, errors: 0, firstError: null, overBudget: false, ms: 0 };
