@@ -63,6 +63,9 @@ function avroSchema(file: string): unknown {
 
 export function streamRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   app.addSchema(streamSchema);
+  // Live tails end when the service closes (else close() would wait for their clients).
+  let closing = false;
+  app.addHook('preClose', (done) => { closing = true; done(); });
   const keyName = (id: string): string => ctx.keys.list().find((k) => k.id === id)?.name ?? id;
   const catalogsProvenance = () => [...ctx.catalogs.values()].map((c) => ({ name: c.name, title: c.title ?? null, version: c.catalog.info.createdAt, rows: c.catalog.length }));
 
@@ -211,7 +214,7 @@ export function streamRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     const poll = SSE_POLL_MS;
     let lastWrite = Date.now();
     const send = (m: StreamMessage) => res.write(`id: ${m.cursor}\nevent: message\ndata: ${JSON.stringify({ key: m.key, value: m.value })}\n\n`);
-    while (!closed) {
+    while (!closed && !closing) {
       ctx.env.resetReadTxn();
       if (!describe(d.name)) {
         res.write('event: end\ndata: {"reason":"the stream was deleted"}\n\n');
