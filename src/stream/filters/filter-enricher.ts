@@ -127,6 +127,11 @@ export class FilterEnricher implements Enricher {
       this.errors += o.errors;
       if (o.overBudget) this.overBudget++;
     }
+    // Nothing to record (the usual batch for selective filters): no write transaction, no commit to wait for.
+    if (broken.length === 0 && outcomes.every((o) => o.matches.length === 0 && o.errors === 0 && !o.overBudget)) {
+      this.recordMs += performance.now() - t2;
+      return;
+    }
     const recordedAt = new Date().toISOString();
     const stored: Array<{ o: FilterOutcome; results: Array<{ match: MatchRecord; recorded: boolean }> }> = [];
     await this.store.env.transaction(() => {

@@ -8,6 +8,12 @@ import type { OutRecord, OutputSink } from './sink.js';
 
 export class RegisteredSink implements OutputSink {
   private readonly written = new Map<string, number>();
+  // The last batch's registry write: not waited for at its own flush (the
+  // counts are informational, and lmdb-js then commits it together with the
+  // next write to the store), but at the next one and at close, so a failure
+  // still surfaces and at most one is in flight.
+  private inFlight: Promise<void> = Promise.resolve();
+  private failed: Error | null = null;
 
   constructor(private readonly inner: OutputSink, private readonly registry: StreamRegistry) {}
 
@@ -22,14 +28,21 @@ export class RegisteredSink implements OutputSink {
 
   async flush(): Promise<void> {
     await this.inner.flush();
+    await this.settle();
     if (this.written.size === 0) return;
     const batch = new Map(this.written);
     this.written.clear();
-    await this.registry.recordWrites(batch, (s) => this.where(s));
+    this.inFlight = this.registry.recordWrites(batch, (s) => this.where(s)).catch((err: Error) => { this.failed = err; });
+  }
+
+  private async settle(): Promise<void> {
+    await this.inFlight;
+    if (this.failed) throw new Error(`stream registry: ${this.failed.message}`);
   }
 
   async close(): Promise<void> {
     await this.flush();
+    await this.settle();
     await this.inner.close();
   }
 }
