@@ -5,6 +5,7 @@ import { runCatalog } from './catalog.bench.js';
 import { runCli } from './cli.bench.js';
 import { runCore } from './core.bench.js';
 import { runDecode } from './decode.bench.js';
+import { runFilters } from './filters.bench.js';
 import { runIngest } from './ingest.bench.js';
 import { runService } from './service.bench.js';
 import { runStream } from './stream.bench.js';
@@ -19,6 +20,7 @@ const SUITES: Record<string, () => Promise<unknown>> = {
   ingest: () => runIngest(),
   decode: () => runDecode(),
   stream: () => runStream(),
+  filters: () => runFilters(),
 };
 
 const wanted = process.argv.slice(2);

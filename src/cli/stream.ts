@@ -48,7 +48,8 @@ options:
   --match-radius-arcsec R object matching radius (default 1.5)
   --catalogs DIR_OR_CONFIG   catalogs to annotate with (default: the shipped bsc5, openngc, gcvs)
   --annotate FILE         per-catalog radius, mode (best|all), k, columns, ellipseScale (JSON)
-  --no-annotate / --no-watch   skip catalog annotation / watch-list checks
+  --no-annotate / --no-watch / --no-filters   skip catalog annotation / watch-list checks / the users'
+                          filters (each filter's matches go to the stream filter-ID)
   --metrics-port PORT     serve Prometheus metrics (per-catalog health) on 127.0.0.1:PORT/metrics
   --idle-exit SECONDS     Kafka: stop after this long without messages (default: run until SIGTERM)
   --session-timeout S     Kafka consumer-group session timeout (default 30): how soon a dead member's
@@ -91,7 +92,7 @@ export async function streamCommand(argv: string[]): Promise<number> {
     instance: { type: 'string' }, 'lsst-schemas': { type: 'string' }, 'schema-registry': { type: 'string' },
     'match-radius-arcsec': { type: 'string' }, 'idle-exit': { type: 'string' }, avro: { type: 'boolean' },
     'no-archive': { type: 'boolean' }, 'no-cutouts': { type: 'boolean' }, 'no-parquet': { type: 'boolean' },
-    catalogs: { type: 'string' }, annotate: { type: 'string' }, 'no-annotate': { type: 'boolean' }, 'no-watch': { type: 'boolean' },
+    catalogs: { type: 'string' }, annotate: { type: 'string' }, 'no-annotate': { type: 'boolean' }, 'no-watch': { type: 'boolean' }, 'no-filters': { type: 'boolean' },
     'metrics-port': { type: 'string' }, 'session-timeout': { type: 'string' }, 'topic-pattern': { type: 'string' }, night: { type: 'string' },
     'poll-seconds': { type: 'string' }, 'public-url': { type: 'string' }, 'end-after': { type: 'string' }, 'night-idle': { type: 'string' }, 'max-wait': { type: 'string' },
     'kafka-config': { type: 'string' }, 'to-kafka-config': { type: 'string' }, 'schema-registry-config': { type: 'string' }, 'stale-after': { type: 'string' },
@@ -169,7 +170,7 @@ export async function streamCommand(argv: string[]): Promise<number> {
       decoder: { lsstSchemas: optionalString(values, 'lsst-schemas'), schemaRegistry: registry },
       archive: !values['no-archive'], cutouts: !values['no-cutouts'], parquet: !values['no-parquet'],
       catalogs: optionalString(values, 'catalogs'), annotate: values['no-annotate'] ? false : optionalString(values, 'annotate'),
-      watch: !values['no-watch'], publicUrl,
+      watch: !values['no-watch'], filters: !values['no-filters'], publicUrl,
     });
     process.stdout.write(`${JSON.stringify({ ...report.totals, outputs: report.outputs, run: report.run, stages: report.stages, ...(report.night ? { night: report.night, topic: report.topic, reportFile: report.reportFile } : {}), nights: report.nights, ...(report.upstream ? { upstream: report.upstream, upstreamSummary: report.upstreamSummary } : {}) }, null, 2)}\n`);
   } finally {

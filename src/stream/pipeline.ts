@@ -36,6 +36,8 @@ export interface PipelineOptions {
   annotate?: Stage;
   /** The watch stage (stages/watch.ts); none when absent. */
   watch?: Stage;
+  /** The users' filters stage (stages/filters.ts); none when absent. */
+  filters?: Stage;
   /** Base of the URLs output records carry for objects and cutouts (default http://127.0.0.1:8080). */
   publicUrl?: string;
   /** The stage list; alertStages (below) when absent. */
@@ -59,6 +61,7 @@ export function alertStages({ opts, store, checkpoint }: PipelineParts): Stage[]
     new ArchiveStage(store, opts),                                       // raw alerts, cutouts, Parquet
     ...(opts.annotate ? [opts.annotate] : []),                           // catalog crossmatch
     ...(opts.watch ? [opts.watch] : []),                                 // watch lists
+    ...(opts.filters ? [opts.filters] : []),                             // users' filters (sees annotations, watch hits)
     new OutputsStage(opts.sink, checkpoint),                             // sink flushed, then published
   ];
 }

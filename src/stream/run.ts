@@ -17,20 +17,31 @@ import { FreshnessMonitor } from './kafka/freshness.js';
 import { fetchWatermarks, formatUpstreamLine, UpstreamLedger, type UpstreamLine } from './kafka/upstream-ledger.js';
 import { endAfterTime, resolveNight, topicFor, waitForTopic, type NightPlan } from './night.js';
 import { alertStages, StreamPipeline, type PipelineOptions } from './pipeline.js';
+import type { RootDatabase } from 'lmdb';
+import { FilterStore } from '../filters/store.js';
+import { StreamRegistry } from '../registry/streams.js';
+import { openStore } from '../watch/open.js';
+import { WatchlistStore } from '../watch/store.js';
+import { RegisteredSink } from './sinks/registered.js';
 import type { SourceMessage } from './stage.js';
 import { AnnotateStage } from './stages/annotate.js';
+import { FilterStage } from './stages/filters.js';
 import { WatchStage } from './stages/watch.js';
 import { fileBatches } from './sources/file.js';
 import { consumeGroup } from './sources/kafka-group.js';
 
 /** The pipeline's own options (stores, decoder, sink), plus what this run adds around it. */
-export interface StreamRunOptions extends Omit<PipelineOptions, 'annotate' | 'watch' | 'stages'> {
+export interface StreamRunOptions extends Omit<PipelineOptions, 'annotate' | 'watch' | 'filters' | 'stages'> {
   /** Catalogs to annotate with: a folder of .arrow files or a JSON config; the shipped ones when absent. */
   catalogs?: string;
   /** Per-catalog radius, mode, k, columns (file path or object); false: no annotation. */
   annotate?: AnnotationConfig | string | false;
   /** Check the watch lists of the service's store under dataDir (default true). */
   watch?: boolean;
+  /** Run the users' filters of the service's store under dataDir (default true). */
+  filters?: boolean;
+  /** Record each output stream's address and message counts in the service's store (default true). */
+  registry?: boolean;
   /** Serve Prometheus metrics on this port (loopback) while running. */
   metricsPort?: number;
   source:
@@ -64,16 +75,21 @@ export interface StreamReport {
   reportFile?: string;
 }
 
-/** The annotate and watch stages a run asks for; the annotator also gets Prometheus counters. */
-async function optionalStages(o: StreamRunOptions, registry: Registry): Promise<Pick<PipelineOptions, 'annotate' | 'watch'>> {
-  const out: Pick<PipelineOptions, 'annotate' | 'watch'> = {};
+/**
+ * The annotate, watch and filters stages a run asks for; the annotator also
+ * gets Prometheus counters. Watch lists and filters share one handle on the
+ * service's store (LMDB wants one environment per path and process).
+ */
+async function optionalStages(o: StreamRunOptions, registry: Registry, serviceEnv: RootDatabase | null): Promise<Pick<PipelineOptions, 'annotate' | 'watch' | 'filters'>> {
+  const out: Pick<PipelineOptions, 'annotate' | 'watch' | 'filters'> = {};
   if (o.annotate !== false) {
     const catalogs = await loadCatalogSet(o.catalogs, o.dataDir, (m) => o.log?.({ msg: m }));
     const annotator = new Annotator(annotationSpecs(catalogs, o.annotate));
     registerAnnotationMetrics(registry, annotator);
     out.annotate = new AnnotateStage(annotator, { publicUrl: o.publicUrl });
   }
-  if (o.watch !== false) out.watch = await WatchStage.open(o.dataDir, { publicUrl: o.publicUrl });
+  if (o.watch !== false) out.watch = new WatchStage(new WatchlistStore(serviceEnv!), { publicUrl: o.publicUrl });
+  if (o.filters !== false) out.filters = new FilterStage(new FilterStore(serviceEnv!));
   return out;
 }
 
@@ -85,12 +101,15 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
   const log = o.log ?? (() => {});
   const cpu0 = cpuTimes();
   const registry = new Registry();
+  // The service's store (DATA/store): watch lists, filters, the stream registry.
+  const serviceEnv = o.watch === false && o.filters === false && o.registry === false ? null : openStore(o.dataDir);
+  const sink = serviceEnv && o.registry !== false ? new RegisteredSink(o.sink, new StreamRegistry(serviceEnv)) : o.sink;
   // Kafka runs keep the upstream ledger: a stage just before the outputs, so
   // its counts are written in each batch's store transaction.
   let ledger: UpstreamLedger | null = null;
   const pipeline = new StreamPipeline({
-    dataDir: o.dataDir, instance: o.instance, sink: o.sink, decoder: o.decoder, matchRadiusArcsec: o.matchRadiusArcsec,
-    archive: o.archive, cutouts: o.cutouts, parquet: o.parquet, publicUrl: o.publicUrl, ...(await optionalStages(o, registry)),
+    dataDir: o.dataDir, instance: o.instance, sink, decoder: o.decoder, matchRadiusArcsec: o.matchRadiusArcsec,
+    archive: o.archive, cutouts: o.cutouts, parquet: o.parquet, publicUrl: o.publicUrl, ...(await optionalStages(o, registry, serviceEnv)),
     stages: (parts) => {
       const list = alertStages(parts);
       if (o.source.kind !== 'file') list.splice(list.length - 1, 0, (ledger = new UpstreamLedger(parts.store)));
@@ -199,5 +218,6 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
     writeFileSync(report.reportFile, `${JSON.stringify(report, null, 2)}\n`);
   }
   await pipeline.close();
+  await serviceEnv?.close();
   return report;
 }
