@@ -10,6 +10,8 @@ import rateLimit from '@fastify/rate-limit';
 import { open as openLmdb } from 'lmdb';
 import { loadCatalogSet } from '../catalog/set.js';
 import { LATENCY_BUCKETS_S, Registry } from '../metrics/registry.js';
+import { builtInStreamAccess } from '../notify/streams.js';
+import { SubscriptionStore } from '../notify/subscriptions.js';
 import { WatchlistStore } from '../watch/store.js';
 import { clip } from '../messages/quote.js';
 import { accessHook } from './access.js';
@@ -21,6 +23,7 @@ import { resolveConfig, type ServiceOptions } from './options.js';
 import { catalogRoutes } from './routes/catalogs.js';
 import { healthRoutes } from './routes/health.js';
 import { sourceRoutes } from './routes/sources.js';
+import { subscriptionRoutes } from './routes/subscriptions.js';
 import { watchlistRoutes } from './routes/watchlists.js';
 import { catalogSchema, errorSchema } from './schemas.js';
 import { UploadStore } from './uploads.js';
@@ -57,11 +60,14 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
   const catalogs = await loadCatalogSet(config.catalogs, config.dataDir);
   const env = openStore(config.dataDir);
   const registry = new Registry();
+  const watchlists = new WatchlistStore(env);
   const ctx: ServiceContext = {
     config, catalogs, env,
     keys: new KeyStore(env),
     uploads: new UploadStore(env, config.uploadTtlSeconds),
-    watchlists: new WatchlistStore(env),
+    watchlists,
+    subscriptions: new SubscriptionStore(env, config.notify.deliveriesKept),
+    streams: builtInStreamAccess(watchlists),
     metrics: {
       registry,
       requests: registry.counter('skyjoin_http_requests_total', 'HTTP requests by route, method and status'),
@@ -99,7 +105,7 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
       openapi: '3.0.3',
       info: {
         title: 'skyjoin crossmatch service',
-        description: 'Cone search, crossmatch of source lists and watch lists over the skyjoin engine. Angles in degrees, radii in arcsec.',
+        description: 'Cone search, crossmatch of source lists, watch lists and notification subscriptions over the skyjoin engine. Angles in degrees, radii in arcsec.',
         version: '1',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key from `skyjoin keys create NAME`' } } },
@@ -166,6 +172,7 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
   catalogRoutes(app, ctx);
   sourceRoutes(app, ctx);
   watchlistRoutes(app, ctx);
+  subscriptionRoutes(app, ctx);
   healthRoutes(app, ctx);
 
   const sweep = setInterval(() => { ctx.uploads.sweep().catch((e) => app.log.warn({ err: e }, 'upload sweep failed')); }, 60_000);

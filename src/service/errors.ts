@@ -21,3 +21,4 @@ export const TargetNotFound = createError<[string, string]>('SKY_TARGET_NOT_FOUN
 export const Unauthorized = createError<[string]>('SKY_UNAUTHORIZED', '%s', 401);
 export const BadCursor = createError('SKY_BAD_CURSOR', 'cursor is not one this service issued', 400);
 export const RouteNotFound = createError<[string, string]>('SKY_NOT_FOUND', 'no route %s %s', 404);
+export const SubscriptionNotFound = createError<[string]>('SKY_SUBSCRIPTION_NOT_FOUND', "subscription '%s' does not exist", 404);

@@ -2,6 +2,7 @@
 // when the app is built, so a bad config fails at start, not on a request.
 
 import { ConfigError } from '../catalog/set.js';
+import { resolveNotifyConfig, type NotifyConfig, type NotifyOptions } from '../notify/config.js';
 
 export interface ServiceLimits {
   /** Sources in one POST /v1/sources upload. */
@@ -41,6 +42,8 @@ export interface ServiceConfig {
   rateLimitPerMinute: number;
   anonymousRateLimitPerMinute: number;
   logger: boolean | Record<string, unknown>;
+  /** Notifications: public base URL for links, SMTP server, private networks webhooks may reach, retries (src/notify/config.ts). */
+  notify: NotifyConfig;
 }
 
 export interface ServiceAccess {
@@ -61,7 +64,8 @@ export const DEFAULT_LIMITS: ServiceLimits = {
   maxPageSources: 5_000_000,
 };
 
-export type ServiceOptions = Partial<Omit<ServiceConfig, 'limits' | 'access'>> & {
+export type ServiceOptions = Partial<Omit<ServiceConfig, 'limits' | 'access' | 'notify'>> & {
+  notify?: NotifyOptions;
   dataDir: string;
   limits?: Partial<ServiceLimits>;
   access?: Partial<ServiceAccess>;
@@ -69,7 +73,7 @@ export type ServiceOptions = Partial<Omit<ServiceConfig, 'limits' | 'access'>> &
   requireKeyForReads?: boolean;
 };
 
-const OPTION_KEYS = ['dataDir', 'catalogs', 'limits', 'uploadTtlSeconds', 'access', 'requireKeyForReads', 'rateLimitPerMinute', 'anonymousRateLimitPerMinute', 'logger'];
+const OPTION_KEYS = ['dataDir', 'catalogs', 'limits', 'uploadTtlSeconds', 'access', 'requireKeyForReads', 'rateLimitPerMinute', 'anonymousRateLimitPerMinute', 'logger', 'notify'];
 
 function accessOf(o: ServiceOptions): ServiceAccess {
   const a = o.access ?? {};
@@ -120,5 +124,6 @@ export function resolveConfig(o: ServiceOptions): ServiceConfig {
     dataDir: o.dataDir, catalogs: o.catalogs, limits: l, uploadTtlSeconds: ttl,
     access: accessOf(o), rateLimitPerMinute: rate, anonymousRateLimitPerMinute: anon,
     logger: o.logger ?? false,
+    notify: resolveNotifyConfig(o.notify, o.dataDir),
   };
 }

@@ -70,11 +70,13 @@ describe('OpenAPI at /docs/json', () => {
     const auth = { authorization: `Bearer ${key}` };
     const upload = JSON.parse((await app.inject({ method: 'POST', url: '/v1/sources', payload: [{ id: 'a', ra: 1, dec: 2 }] })).body).id;
     const list = JSON.parse((await app.inject({ method: 'POST', url: '/v1/watchlists', headers: auth, payload: { name: 'docs' } })).body).id;
+    const sub = JSON.parse((await app.inject({ method: 'POST', url: '/v1/subscriptions', headers: auth, payload: { stream: 'objects', channel: { type: 'voevent', folder: true } } })).body).id;
     // Path parameters: the document's example, else real ids of this service.
     const fill = (path: string, op: Operation) => (op.parameters ?? []).filter((p) => p.in === 'path' && p.example !== undefined)
       .reduce((u, p) => u.replace(`{${p.name}}`, encodeURIComponent(String(p.example))), path)
       .replace('/sources/{id}', `/sources/${upload}`)
       .replace('/watchlists/{id}', `/watchlists/${list}`)
+      .replace('/subscriptions/{id}', `/subscriptions/${sub}`)
       .replace('/targets/{name}', `/targets/${encodeURIComponent('SN 2023ixf')}`);
     const ops = await operations();
     // Deletions last, the target before its list.
