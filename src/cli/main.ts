@@ -18,6 +18,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   cover: { summary: 'HEALPix / HTM id ranges covering a circle', load: async () => (await import('./cover.js')).coverCommand },
   serve: { summary: 'the crossmatch service over HTTP (catalogs, cone, sources, watch lists)', load: async () => (await import('./serve.js')).serveCommand },
   stream: { summary: 'ingest alert streams (Kafka or files): objects, history, storage, outputs', load: async () => (await import('./stream.js')).streamCommand },
+  notify: { summary: 'deliver queued notifications (webhook, Slack, e-mail, VOEvent) without running the stream', load: async () => (await import('./notify.js')).notifyCommand },
   replay: { summary: 'replay alert files to Kafka at a set rate, optionally multiplied on the sky (load generator)', load: async () => (await import('./replay.js')).replayCommand },
   keys: { summary: 'create, list and revoke API keys of the service', load: async () => (await import('./keys.js')).keysCommand },
   catalog: { summary: 'build, inspect and export memory-mapped Arrow catalogs', load: async () => (await import('./catalog.js')).catalogCommand },

@@ -13,6 +13,7 @@ import { runStream, type StreamRunOptions } from '../stream/run.js';
 import { COUNTERS, StreamStore } from '../stream/store.js';
 import { numberFlag, optionalString, parse, requireString } from './args.js';
 import { defaultDataDir } from './data-dir.js';
+import { notifyConfig } from './config-file.js';
 import { CliError, UsageError } from './errors.js';
 import { parseKafkaUrl } from './kafka-url.js';
 
@@ -34,6 +35,11 @@ options:
   --catalogs DIR_OR_CONFIG   catalogs to annotate with (default: the shipped bsc5, openngc, gcvs)
   --annotate FILE         per-catalog radius, mode (best|all), k, columns, ellipseScale (JSON)
   --no-annotate / --no-watch   skip catalog annotation / watch-list checks
+  --config FILE           JSON config shared with 'skyjoin serve'; its "notify" section sets notifications
+                          (publicBaseUrl, smtp, allowNetworks, retries, pauseAfterHours: see the README)
+  --no-notify-worker      queue notifications of subscribed streams but leave delivery to 'skyjoin notify'
+  --notify-wait SECONDS   when the source ends, wait this long for queued notifications to go (default 0;
+                          what is left stays queued for the next run or 'skyjoin notify')
   --metrics-port PORT     serve Prometheus metrics (per-catalog health) on 127.0.0.1:PORT/metrics
   --idle-exit SECONDS     Kafka: stop after this long without messages (default: run until SIGTERM)
   --session-timeout S     Kafka consumer-group session timeout (default 30): how soon a dead member's
@@ -65,6 +71,7 @@ export async function streamCommand(argv: string[]): Promise<number> {
     'match-radius-arcsec': { type: 'string' }, 'idle-exit': { type: 'string' }, avro: { type: 'boolean' },
     'no-archive': { type: 'boolean' }, 'no-cutouts': { type: 'boolean' }, 'no-parquet': { type: 'boolean' },
     catalogs: { type: 'string' }, annotate: { type: 'string' }, 'no-annotate': { type: 'boolean' }, 'no-watch': { type: 'boolean' },
+    config: { type: 'string' }, 'no-notify-worker': { type: 'boolean' }, 'notify-wait': { type: 'string' },
     'metrics-port': { type: 'string' }, 'session-timeout': { type: 'string' }, 'topic-pattern': { type: 'string' }, night: { type: 'string' },
     'poll-seconds': { type: 'string' }, 'end-after': { type: 'string' }, 'night-idle': { type: 'string' }, 'max-wait': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -81,6 +88,7 @@ export async function streamCommand(argv: string[]): Promise<number> {
   if (!kafka && !existsSync(from.slice(5))) throw new CliError(`--from ${from}: no such file or folder`);
   if (pattern && !kafka) throw new UsageError('--topic-pattern needs --from kafka://HOST:PORT');
   if (pattern && kafka!.topics.length) throw new UsageError(`--topic-pattern names the topic: give --from kafka://HOST:PORT without topics, got '${from}'`);
+  const notify = { config: notifyConfig(optionalString(values, 'config'), dataDir), deliver: !values['no-notify-worker'], waitMs: numberFlag(values, 'notify-wait', { min: 0, max: 86_400, def: 0 }, USAGE) * 1000 };
   const metricsPort = values['metrics-port'] === undefined ? undefined : numberFlag(values, 'metrics-port', { min: 0, max: 65535, integer: true }, USAGE);
   const storeDir = StreamStore.at(dataDir, instance).dir;
   await StreamStore.at(dataDir, instance).close();
@@ -120,9 +128,9 @@ export async function streamCommand(argv: string[]): Promise<number> {
       decoder: { lsstSchemas: optionalString(values, 'lsst-schemas'), schemaRegistryUrl: registryUrl },
       archive: !values['no-archive'], cutouts: !values['no-cutouts'], parquet: !values['no-parquet'],
       catalogs: optionalString(values, 'catalogs'), annotate: values['no-annotate'] ? false : optionalString(values, 'annotate'),
-      watch: !values['no-watch'],
+      watch: !values['no-watch'], notify,
     });
-    process.stdout.write(`${JSON.stringify({ ...report.totals, outputs: report.outputs, run: report.run, enrichers: report.enrichers, ...(report.night ? { night: report.night, topic: report.topic, reportFile: report.reportFile } : {}), nights: report.nights }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...report.totals, outputs: report.outputs, run: report.run, enrichers: report.enrichers, notify: report.notify, ...(report.night ? { night: report.night, topic: report.topic, reportFile: report.reportFile } : {}), nights: report.nights }, null, 2)}\n`);
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);

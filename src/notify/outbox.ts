@@ -58,6 +58,8 @@ export class Outbox {
   private readonly cursors: Database<Cursor, string>;
   private readonly meta: Database<unknown, Key>;
   private readonly dedupeMs: number;
+  /** Records queued by this process. */
+  queued = 0;
   /** Called after records were queued (so a worker in this process looks at once). */
   onEnqueued: (() => void) | null = null;
 
@@ -68,6 +70,11 @@ export class Outbox {
     this.cursors = env.openDB<Cursor, string>('notify.cursors', {});
     this.meta = env.openDB<unknown, Key>('notify.meta', {});
     this.dedupeMs = (opts.dedupeHours ?? 168) * 3_600_000;
+  }
+
+  /** The streams someone subscribes to now. */
+  subscribedStreams(): ReadonlySet<string> {
+    return this.opts.subscribed();
   }
 
   /**
@@ -93,6 +100,7 @@ export class Outbox {
       queued++;
     }
     if (queued > 0) this.meta.put(seqKey, seq);
+    this.queued += queued;
     if (queued > 0 && this.onEnqueued) queueMicrotask(this.onEnqueued);
     return queued;
   }

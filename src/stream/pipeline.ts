@@ -27,6 +27,17 @@ export interface Enricher {
   close?(): Promise<void> | void;
 }
 
+/**
+ * Where notifications are queued (src/notify/outbox.ts): called inside a write
+ * transaction of the stream store's environment with each output stream's
+ * records of the batch, before the batch counts as published.
+ */
+export interface NotifyOutbox {
+  /** The streams someone subscribes to now (read once per batch). */
+  subscribedStreams(): ReadonlySet<string>;
+  enqueueInTxn(stream: string, records: readonly OutRecord[]): number;
+}
+
 export interface PipelineOptions {
   dataDir: string;
   instance?: string;
@@ -51,6 +62,10 @@ export class StreamPipeline {
   private readonly parquet: DetectionParquet | null;
   private readonly archive: AlertArchive | null;
   readonly outputs: Record<string, number> = {};
+  private outbox: NotifyOutbox | null = null;
+  private notifyStreams: ReadonlySet<string> | null = null;
+  /** This batch's output records per stream, for the outbox. */
+  private readonly toNotify = new Map<string, OutRecord[]>();
   /** Latency samples (ms) from the message timestamp to committed storage, newest last. */
   readonly latencies: number[] = [];
 
@@ -72,14 +87,25 @@ export class StreamPipeline {
     await this.parquet?.recover();
   }
 
+  /** Queues the outputs of every following batch for notifications (the outbox must live in this.store.env). */
+  useOutbox(outbox: NotifyOutbox): void {
+    this.outbox = outbox;
+  }
+
   private emit(stream: string, records: OutRecord[]): void {
     if (records.length === 0) return;
     this.opts.sink.write(stream, records);
+    if (this.notifyStreams?.has(stream)) {
+      const list = this.toNotify.get(stream);
+      if (list) for (const r of records) list.push(r);
+      else this.toNotify.set(stream, records.slice());
+    }
     this.outputs[stream] = (this.outputs[stream] ?? 0) + records.length;
   }
 
   async handle(messages: SourceMessage[]): Promise<BatchOutcome> {
     const batchId = this.parquet?.newBatchId() ?? '';
+    this.notifyStreams = this.outbox?.subscribedStreams() ?? null;
     const out = await this.ingestor.processBatch(messages, (o) => this.parquet?.markInTxn(batchId, o.newDetections));
     const now = Date.now();
     for (const a of out.ingested) if (a.message.timestamp) this.latencies.push(now - a.message.timestamp);
@@ -104,6 +130,17 @@ export class StreamPipeline {
     }
     this.emit('nondetections', nondet);
     for (const e of this.opts.enrichers ?? []) await e.enrich(out.ingested, { write: (s, r) => this.emit(s, [...r]), flush: async () => {}, close: async () => {} });
+    // The batch's outputs into the notification outbox, committed before the
+    // batch is marked published: a crash before this commit republishes the
+    // batch on restart (queued then), a crash after it finds the records
+    // queued (the outbox drops repeated keys). The stage restructure moves
+    // this into the batch's own transaction.
+    const outbox = this.outbox;
+    if (outbox && this.toNotify.size > 0) {
+      const batch = [...this.toNotify];
+      this.toNotify.clear();
+      await this.store.env.transaction(() => { for (const [stream, recs] of batch) outbox.enqueueInTxn(stream, recs); });
+    }
     await this.opts.sink.flush();
     this.ingestor.markPublished(messages);
     await this.parquet?.write(batchId, out.newDetections);

@@ -15,6 +15,8 @@ import { StreamPipeline, type Enricher, type PipelineOptions } from './pipeline.
 import { fileBatches } from './sources/file.js';
 import { KafkaSource } from './sources/kafka.js';
 import { WatchEnricher } from './watch/watch-enricher.js';
+import { resolveNotifyConfig, type NotifyConfig } from '../notify/config.js';
+import { Notifier, type NotifyReport } from '../notify/runtime.js';
 
 /** The pipeline's own options (stores, decoder, sink), plus what this run adds around it. */
 export interface StreamRunOptions extends Omit<PipelineOptions, 'enrichers'> {
@@ -24,6 +26,13 @@ export interface StreamRunOptions extends Omit<PipelineOptions, 'enrichers'> {
   annotate?: AnnotationConfig | string | false;
   /** Check the watch lists of the service's store under dataDir (default true). */
   watch?: boolean;
+  /**
+   * Notifications: the outbox is written for every subscribed stream; the
+   * delivery worker runs in this process unless deliver is false (then
+   * `skyjoin notify` delivers). waitMs: after the source ends, how long to
+   * wait for the backlog to empty before stopping. false: no outbox at all.
+   */
+  notify?: { config?: NotifyConfig; deliver?: boolean; waitMs?: number } | false;
   /** Serve Prometheus metrics on this port (loopback) while running. */
   metricsPort?: number;
   source:
@@ -44,6 +53,7 @@ export interface StreamReport {
   nights: Record<string, Record<string, number>>;
   outputs: Record<string, number>;
   enrichers: Record<string, unknown>;
+  notify?: NotifyReport;
   run: { firstMessageAt: number; lastStoredAt: number; messages: number; latencyMs: { p50: number | null; p99: number | null; samples: number }; cpuMs: CpuTimes };
   reportFile?: string;
 }
@@ -74,6 +84,10 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
     dataDir: o.dataDir, instance: o.instance, sink: o.sink, decoder: o.decoder, matchRadiusArcsec: o.matchRadiusArcsec,
     archive: o.archive, cutouts: o.cutouts, parquet: o.parquet, enrichers,
   } satisfies PipelineOptions);
+  const notifier = o.notify === false ? null : new Notifier(o.dataDir, pipeline.store.env, o.notify?.config ?? resolveNotifyConfig(undefined, o.dataDir), {
+    deliver: o.notify?.deliver ?? true, log,
+  });
+  if (notifier) pipeline.useOutbox(notifier.outbox);
   registry.gauge('skyjoin_stream_counts', 'Stream accounting totals (received, decoded, deadLettered, ...)', () =>
     Object.entries(pipeline.store.counts().totals).map(([k, v]) => [{ counter: k }, v]));
   registry.gauge('skyjoin_stream_outputs', 'Records produced per output stream', () =>
@@ -95,6 +109,8 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
   };
   let night: string | undefined;
   let topic: string | null | undefined;
+  let finished = false;
+  let notifyReport: NotifyReport | undefined;
   try {
     await pipeline.recover();
     const src = o.source;
@@ -122,8 +138,10 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
       }
       if (topics.length > 0 && !o.stopSignal?.aborted) await consume(o, src.brokers, topics, src.group, handle, { endAt, idleMs, log });
     }
+    finished = true;
   } finally {
     server?.close();
+    notifyReport = await notifier?.close(finished && o.notify ? o.notify.waitMs ?? 0 : 0);
   }
   const counts = pipeline.store.counts();
   const lat = Float64Array.from(pipeline.latencies).sort();
@@ -131,6 +149,7 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
     ...(night ? { night, topic } : {}),
     totals: { ...counts.totals }, nights: counts.nights, outputs: { ...pipeline.outputs },
     enrichers: Object.fromEntries(enrichers.map((e) => [e.constructor.name, e.report?.() ?? {}])),
+    ...(notifyReport ? { notify: notifyReport } : {}),
     run: { ...run, latencyMs: { p50: percentile(lat, 50), p99: percentile(lat, 99), samples: lat.length }, cpuMs: cpuSince(cpu0) },
   };
   if (night) {
