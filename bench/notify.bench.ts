@@ -1,0 +1,175 @@
+// Notifications (issue 17 figures). Run: `npm run bench -- notify`.
+//   delivery: notifications/s the delivery worker sends to a local webhook
+//     receiver (its own process, loopback, keep-alive), digests off, signed;
+//     with 1 subscription (one request in flight: the per-subscription
+//     ceiling) and with 16 on one stream.
+//   broker: `skyjoin stream` (the built CLI) on real ZTF alerts multiplied on
+//     the sky (fresh ids) read from files, alerts/s from the first message to
+//     the last batch stored, in the same run: with no subscription; with 100
+//     subscriptions of a watch list (98 to a fast receiver, one to a receiver
+//     taking 10 s per request, one to a port where nothing listens) and the
+//     worker inside the stream; and with the worker as `skyjoin notify` beside it.
+// SKYJOIN_BENCH_NOTIFY_COPIES (default 9) sets the copies of each alert;
+// SKYJOIN_BENCH_NOTIFY_MESSAGES (default 2000) the messages of the delivery rows.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { open } from 'lmdb';
+import { resolveNotifyConfig } from '../src/notify/config.js';
+import { Outbox } from '../src/notify/outbox.js';
+import { SubscriptionStore } from '../src/notify/subscriptions.js';
+import { DeliveryWorker } from '../src/notify/worker.js';
+import { buildApp } from '../src/service/app.js';
+import type { ServiceContext } from '../src/service/context.js';
+import { KeyStore } from '../src/service/keys.js';
+import { AlertDecoder } from '../src/stream/decoding/decoder.js';
+import { alertCopies } from '../src/stream/replay/multiply.js';
+import { alertUnits } from '../src/stream/replay/units.js';
+import { fileBatches } from '../src/stream/sources/file.js';
+import { report, type Row } from './lib/results.js';
+
+const DATA = path.resolve(process.env.SKYJOIN_SHARED_DATA ?? path.join(process.cwd(), '..', 'shared', 'data'));
+const ZTF = path.join(DATA, 'ztf', 'alerts');
+const TMP = path.join(process.env.SKYJOIN_BENCH_TMP ?? os.tmpdir(), 'skyjoin-bench-notify');
+const BIN = path.resolve('bin', 'skyjoin.js');
+const COPIES = Number(process.env.SKYJOIN_BENCH_NOTIFY_COPIES ?? 9);
+const MESSAGES = Number(process.env.SKYJOIN_BENCH_NOTIFY_MESSAGES ?? 2000);
+
+interface Receiver { url: string; child: ChildProcess; count(): Promise<number> }
+
+async function receiver(delayMs: number): Promise<Receiver> {
+  const child = spawn(process.execPath, [path.resolve('dist/bench/lib/receiver-child.js'), String(delayMs)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  let wake: (() => void) | null = null;
+  child.stdout.setEncoding('utf8').on('data', (d: string) => { lines.push(...d.trim().split('\n')); wake?.(); });
+  const next = async (): Promise<string> => {
+    while (lines.length === 0) await new Promise<void>((r) => { wake = r; });
+    return lines.shift()!;
+  };
+  const port = await next();
+  return { url: `http://127.0.0.1:${port}/hook`, child, count: async () => { child.stdin!.write('count\n'); return Number(await next()); } };
+}
+
+async function deliveryRate(subsCount: number, target: Receiver): Promise<Row> {
+  const dir = path.join(TMP, `delivery-${subsCount}`);
+  rmSync(dir, { recursive: true, force: true });
+  const streamEnv = open({ path: path.join(dir, 'stream'), maxDbs: 32 });
+  const sharedEnv = open({ path: path.join(dir, 'store'), maxDbs: 64 });
+  const subs = new SubscriptionStore(sharedEnv);
+  const outbox = new Outbox(streamEnv, { subscribed: () => subs.streamNames() });
+  for (let i = 0; i < subsCount; i++) await subs.create('bench', { name: `s${i}`, stream: 'objects', channel: { type: 'webhook', url: target.url, secret: 'whsec_bench' }, digest: null, rateLimit: null, quietHours: null });
+  await new Promise((r) => setTimeout(r, 5));
+  await streamEnv.transaction(() => {
+    outbox.enqueueInTxn('objects', Array.from({ length: MESSAGES }, (_, i) => ({ key: String(i), value: { object_id: String(i), alert_id: String(1e15 + i), ra: 10 + i * 1e-4, dec: 20, mag: 18.5, band: 'r', survey: 'ztf' } })));
+  });
+  const before = await target.count();
+  const worker = new DeliveryWorker({ outbox, subscriptions: subs, config: resolveNotifyConfig({ allowNetworks: ['loopback'] }, dir), tickMs: 20 });
+  const want = MESSAGES * subsCount;
+  const t0 = performance.now();
+  worker.start();
+  while (worker.counters.notifications < want) await new Promise((r) => setTimeout(r, 10));
+  const s = (performance.now() - t0) / 1000;
+  await worker.stop();
+  const got = (await target.count()) - before;
+  await streamEnv.close();
+  await sharedEnv.close();
+  return { measure: `delivery: ${subsCount} webhook subscription${subsCount > 1 ? 's' : ''} on one stream, digests off, signed`, value: Math.round(want / s), unit: 'notifications/s', n: want, seconds: Number(s.toFixed(2)), note: `goal >= 5,000/s; receiver counted ${got}` };
+}
+
+/** Real ZTF alerts, COPIES copies each on a grid (fresh ids), cutouts stripped, as .avro files. */
+async function alertFiles(): Promise<{ dir: string; count: number; positions: Array<[number, number]> }> {
+  const dir = path.join(TMP, 'alerts');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const decoder = new AlertDecoder();
+  let count = 0;
+  const positions: Array<[number, number]> = [];
+  for (const batch of fileBatches(ZTF, 1000)) {
+    for (const m of batch) {
+      for (const unit of await alertUnits(m.value, decoder, { stripCutouts: true })) {
+        for (const c of alertCopies(unit, COPIES)) {
+          writeFileSync(path.join(dir, `${String(count++).padStart(7, '0')}.avro`), c.value);
+          positions.push([c.ra, c.dec]);
+        }
+      }
+    }
+  }
+  return { dir, count, positions };
+}
+
+async function streamRun(label: string, alerts: string, data: string, config: string, extra: string[]): Promise<{ rate: number; n: number; s: number; notify: Record<string, unknown> }> {
+  const args = [BIN, 'stream', '--from', `file:${alerts}`, '--data', data, '--config', config, '--no-annotate', '--no-cutouts', '--no-parquet', ...extra];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  child.stdout.on('data', (c: Buffer) => { out += c; });
+  child.stderr.on('data', (c: Buffer) => { err += c; });
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  if (code !== 0) throw new Error(`${label}: skyjoin stream exited ${code}: ${err.slice(-2000)}`);
+  const r = JSON.parse(out) as { run: { firstMessageAt: number; lastStoredAt: number; messages: number }; notify?: Record<string, unknown> };
+  const s = (r.run.lastStoredAt - r.run.firstMessageAt) / 1000;
+  return { rate: r.run.messages / s, n: r.run.messages, s, notify: r.notify ?? {} };
+}
+
+/** The watch list (same targets in every run) and, when receivers are given, its 100 subscriptions. */
+async function prepare(data: string, positions: Array<[number, number]>, rx: { fast: Receiver; slow: Receiver; dead: string } | null): Promise<void> {
+  const app = await buildApp({ dataDir: data, notify: { allowNetworks: ['loopback'] } });
+  try {
+    const key = (await new KeyStore((app as unknown as { skyjoin: ServiceContext }).skyjoin.env).create('bench')).key;
+    const post = async (url: string, payload: unknown) => {
+      const r = await app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${key}` }, payload: payload as object });
+      if (r.statusCode >= 300) throw new Error(`${url}: ${r.body}`);
+      return JSON.parse(r.body);
+    };
+    // Targets on every 40th alert position: some hundreds of hits, each notified to 100 subscriptions.
+    const targets = positions.filter((_, i) => i % 40 === 0).map(([ra, dec], i) => ({ name: `t${i}`, ra, dec, radius_arcsec: 1 }));
+    const wl = (await post('/v1/watchlists', { name: 'bench', targets })).id;
+    if (!rx) return;
+    const { fast, slow, dead } = rx;
+    for (let i = 0; i < 98; i++) await post('/v1/subscriptions', { name: `fast ${i}`, stream: `watchlist-${wl}`, channel: { type: 'webhook', url: fast.url } });
+    await post('/v1/subscriptions', { name: 'slow', stream: `watchlist-${wl}`, channel: { type: 'webhook', url: slow.url } });
+    await post('/v1/subscriptions', { name: 'dead', stream: `watchlist-${wl}`, channel: { type: 'webhook', url: dead } });
+  } finally {
+    await app.close();
+  }
+}
+
+export async function runNotify(): Promise<void> {
+  rmSync(TMP, { recursive: true, force: true });
+  mkdirSync(TMP, { recursive: true });
+  const fast = await receiver(0);
+  const slow = await receiver(10_000);
+  const deadRx = await receiver(0);
+  const dead = deadRx.url;
+  deadRx.child.kill('SIGKILL'); // a port where nothing listens any more
+  const rows: Row[] = [];
+  try {
+    rows.push(await deliveryRate(1, fast));
+    rows.push(await deliveryRate(16, fast));
+
+    const { dir: alerts, count, positions } = await alertFiles();
+    const config = path.join(TMP, 'config.json');
+    writeFileSync(config, JSON.stringify({ notify: { allowNetworks: ['loopback'], timeoutSeconds: 10 } }));
+    await prepare(path.join(TMP, 'none'), positions, null);
+    const none = await streamRun('none', alerts, path.join(TMP, 'none'), config, []);
+    rows.push({ measure: `broker: skyjoin stream, ${count} alerts (${COPIES} copies of each real ZTF alert) from files, no subscription`, value: Math.round(none.rate), unit: 'alerts/s', n: none.n, seconds: Number(none.s.toFixed(2)), note: 'watch list of the same targets, no subscriptions' });
+    for (const [label, extra, separate] of [['worker inside the stream', [], false], ['worker as skyjoin notify beside it', ['--no-notify-worker'], true]] as const) {
+      const data = path.join(TMP, separate ? 'subs-separate' : 'subs-inside');
+      await prepare(data, positions, { fast, slow, dead });
+      const before = await fast.count();
+      const worker = separate ? spawn(process.execPath, [BIN, 'notify', '--data', data, '--config', config], { stdio: ['ignore', 'ignore', 'ignore'] }) : null;
+      const run = await streamRun(label, alerts, data, config, [...extra]);
+      worker?.kill('SIGTERM');
+      const delivered = (await fast.count()) - before;
+      const ratio = run.rate / none.rate;
+      rows.push({
+        measure: `broker: the same with 100 subscriptions (98 fast, 1 slow 10 s/request, 1 dead), ${label}`, value: Math.round(run.rate), unit: 'alerts/s', n: run.n, seconds: Number(run.s.toFixed(2)),
+        note: `${(ratio * 100).toFixed(1)}% of no subscriptions (goal >= 95%); queued ${run.notify.queued ?? '?'}; fast receiver got ${delivered} during the run`,
+      });
+    }
+  } finally {
+    for (const r of [fast, slow]) r.child.kill('SIGTERM');
+  }
+  report('notify', 'Notifications: delivery rate and broker throughput with subscriptions', rows);
+}
