@@ -178,7 +178,7 @@ export class SubscriptionStore {
     if (n >= Math.max(10, this.deliveriesKept >> 2)) {
       this.sincePrune.set(d.subscription, 0);
       const old = [...this.deliveriesDb.getKeys({ start: [d.subscription, '\uffff'], end: [d.subscription], reverse: true, offset: this.deliveriesKept })];
-      for (const k of old) void this.deliveriesDb.remove(k);
+      for (const k of old) this.deliveriesDb.remove(k).catch(() => {}); // pruning again later is harmless
     }
     return p;
   }

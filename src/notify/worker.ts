@@ -84,6 +84,8 @@ export class DeliveryWorker {
   /** Last time something was waiting, in flight or sent (for idle exits). */
   lastBusyAt = Date.now();
 
+  private readonly writeFailed = (err: Error): void => this.log({ msg: 'notify: store write failed', error: err.message });
+
   constructor(private readonly o: WorkerOptions) {
     this.log = o.log ?? (() => {});
     this.tickMs = o.tickMs ?? 100;
@@ -206,7 +208,7 @@ export class DeliveryWorker {
           st.retryAt = 0;
           if (st.cursor.failingSince !== undefined) {
             st.cursor = { stream: st.cursor.stream, next: st.cursor.next };
-            void this.o.outbox.saveCursor(s.id, st.cursor);
+            this.o.outbox.saveCursor(s.id, st.cursor).catch(this.writeFailed);
           }
         }
         const rk = JSON.stringify(s.rateLimit);
@@ -221,7 +223,7 @@ export class DeliveryWorker {
       if (seen.has(id)) continue;
       st.removed = true;
       this.states.delete(id);
-      void this.o.outbox.removeCursor(id);
+      this.o.outbox.removeCursor(id).catch(this.writeFailed);
     }
     this.subsRev = rev;
     this.subsReadAt = now;
@@ -232,7 +234,7 @@ export class DeliveryWorker {
     if (!cursor || cursor.stream !== s.stream) {
       // New: it gets what was queued for its stream from its creation on.
       cursor = { stream: s.stream, next: this.o.outbox.firstSeqSince(s.stream, Date.parse(s.createdAt)) };
-      void this.o.outbox.saveCursor(s.id, cursor);
+      this.o.outbox.saveCursor(s.id, cursor).catch(this.writeFailed);
     }
     return {
       sub: s, cursor, inFlight: false, retryAt: 0, attempt: 0, held: false, removed: false,
@@ -283,7 +285,9 @@ export class DeliveryWorker {
     const now = Date.now();
     const id = st.sub.id;
     const cfg = this.o.config;
-    if (st.removed) return;
+    // Stopped meanwhile (the stores may be closed): nothing is recorded, the
+    // cursor stays, and the notification goes again at the next start.
+    if (st.removed || !this.running) return;
     const last = n.messages[n.messages.length - 1];
     const attemptNo = st.attempt + 1;
     const failingSince = r.ok ? undefined : st.cursor.failingSince ?? now;
@@ -307,12 +311,12 @@ export class DeliveryWorker {
       const wait = r.retryAfterMs !== undefined ? Math.min(r.retryAfterMs, Math.max(cfg.retryMaxSeconds, 3600) * 1000) : backoffMs(st.attempt, cfg.retryBaseSeconds, cfg.retryMaxSeconds);
       st.retryAt = now + wait;
     }
-    void this.o.outbox.saveCursor(id, st.cursor);
-    void this.o.subscriptions.recordDelivery({
+    this.o.outbox.saveCursor(id, st.cursor).catch(this.writeFailed);
+    this.o.subscriptions.recordDelivery({
       subscription: id, at: new Date(now).toISOString(), outcome: r.ok ? 'delivered' : r.final ? 'failed' : 'retrying', ok: r.ok,
       status: r.status, latencyMs: Math.round(r.latencyMs * 10) / 10, error: r.error, messages: n.messages.length, attempt: attemptNo,
       idempotencyKey: notificationKey(n),
-    });
+    }).catch(this.writeFailed);
     if (failingSince !== undefined && now - failingSince >= cfg.pauseAfterHours * 3_600_000) {
       const reason = `paused after failing since ${new Date(failingSince).toISOString()} (over ${cfg.pauseAfterHours} h): ${r.error ?? 'failed'}`;
       st.sub = { ...st.sub, state: 'paused' };

@@ -227,6 +227,24 @@ describe('delivery worker', () => {
     expect(keysOf(a)).toEqual(['old', 'new']);
   });
 
+  it('a worker stopped with a send in flight records nothing for it; the next start sends it again', async () => {
+    const r = await receiver((i) => ({ delayMs: i === 0 ? 600 : 0 }));
+    const s = await subscribe('objects', { type: 'webhook', url: r.url, secret: 'k' });
+    const w = worker();
+    await enqueue('objects', ['m']);
+    await until(() => w.idle() === false && subs.deliveries(s.id, 1).length === 0);
+    await new Promise((res) => setTimeout(res, 100));
+    await w.stop(10);
+    await new Promise((res) => setTimeout(res, 800));
+    expect(r.got).toHaveLength(1);
+    expect(outbox.cursor(s.id)!.next).toBe(1);
+    expect(subs.deliveries(s.id, 5)).toEqual([]);
+    worker();
+    await until(() => r.got.length === 2);
+    expect(keysOf(r)).toEqual(['m', 'm']);
+    await until(() => outbox.cursor(s.id)!.next === 2);
+  });
+
   it('one worker per outbox: a second stands by and takes over when the first stops', async () => {
     const r = await receiver();
     await subscribe('objects', { type: 'webhook', url: r.url, secret: 'k' });
