@@ -36,7 +36,7 @@ export async function notifyCommand(argv: string[]): Promise<number> {
   const config = notifyConfig(optionalString(values, 'config'), dataDir);
   const dir = StreamStore.at(dataDir, instance).dir;
   if (!existsSync(dir)) throw new CliError(`--data ${dataDir}: no stream store at ${dir} (run 'skyjoin stream --data ${dataDir}' first)`);
-  const { Notifier } = await import('../notify/runtime.js');
+  const { Notifier, settleReads } = await import('../notify/runtime.js');
   const { open } = await import('lmdb');
   // The stream store's environment: only the outbox's tables are used here.
   const env = open({ path: dir, maxDbs: 32 });
@@ -70,6 +70,7 @@ export async function notifyCommand(argv: string[]): Promise<number> {
     process.off('SIGINT', onSignal);
   }
   const report = await notifier.close();
+  await settleReads();
   await env.close();
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   return 0;

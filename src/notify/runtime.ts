@@ -19,6 +19,15 @@ export function openSharedStore(dataDir: string): RootDatabase {
   return open({ path: dir, maxDbs: 64 });
 }
 
+/**
+ * Waits for lmdb-js's pending read-snapshot resets (a setTimeout(0) after a
+ * read): one that fires after its environment closed throws from a timer.
+ * Call before closing an environment the worker read.
+ */
+export function settleReads(): Promise<void> {
+  return new Promise((r) => setTimeout(r, 1));
+}
+
 export interface NotifyReport extends WorkerCounters {
   queued: number;
   /** Messages still waiting, per subscription id. */
@@ -55,6 +64,7 @@ export class Notifier {
     await this.worker?.stop(Math.min(5000, Math.max(1000, waitMs)));
     const r = this.report();
     closeMailTransports();
+    await settleReads();
     await this.sharedEnv.close();
     return r;
   }
