@@ -6,7 +6,7 @@
 // itself, this one stands by and takes over if that one stops.
 
 import { existsSync } from 'node:fs';
-import { StreamStore } from '../stream/store.js';
+import path from 'node:path';
 import { numberFlag, optionalString, parse } from './args.js';
 import { notifyConfig } from './config-file.js';
 import { defaultDataDir } from './data-dir.js';
@@ -34,7 +34,8 @@ export async function notifyCommand(argv: string[]): Promise<number> {
   if (instance !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(instance)) throw new UsageError(`--instance must be 1-64 of [A-Za-z0-9_.-], got '${instance}'`);
   const idleMs = numberFlag(values, 'idle-exit', { min: 0.1, def: 0 }, USAGE) * 1000;
   const config = notifyConfig(optionalString(values, 'config'), dataDir);
-  const dir = StreamStore.at(dataDir, instance).dir;
+  // The folder StreamStore.at would open (not opened here: that would create it).
+  const dir = path.join(dataDir, instance ? `stream-${instance}` : 'stream');
   if (!existsSync(dir)) throw new CliError(`--data ${dataDir}: no stream store at ${dir} (run 'skyjoin stream --data ${dataDir}' first)`);
   const { Notifier, settleReads } = await import('../notify/runtime.js');
   const { open } = await import('lmdb');

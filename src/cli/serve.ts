@@ -9,9 +9,10 @@ import { CliError } from './errors.js';
 
 const USAGE = `usage: skyjoin serve [--port 8080] [--host 127.0.0.1] [--catalogs DIR_OR_CONFIG] [--data DIR] [--config FILE]
 With no options: serves the catalogs shipped in catalogs/ (built on first use) and keeps
-its state (API keys, uploads, watch lists) in LMDB under the data folder
+its state (API keys, uploads, watch lists, subscriptions) in LMDB under the data folder
 ($SKYJOIN_DATA or ~/.local/share/skyjoin). --config: a JSON file with service options
-(limits, uploadTtlSeconds, access, rateLimitPerMinute, ...). Reads and uploads need no
+(limits, uploadTtlSeconds, access, rateLimitPerMinute, notify: links, SMTP, allowed networks
+of notification receivers, ...). Reads and uploads need no
 API key unless the config closes them: {"access": {"reads": "key", "uploads": "key"}}.
 Logs JSON lines; SIGTERM finishes the requests in flight, closes the stores and exits.`;
 
