@@ -145,6 +145,12 @@ export class Outbox {
     return this.cursors.put(subscription, c);
   }
 
+  /** Saves several cursors in one transaction (one commit for a whole round of deliveries). */
+  async saveCursors(cursors: ReadonlyMap<string, Cursor>): Promise<void> {
+    if (cursors.size === 0) return;
+    await this.env.transaction(() => { for (const [id, c] of cursors) this.cursors.put(id, c); });
+  }
+
   cursorIds(): string[] {
     return [...this.cursors.getKeys({})] as string[];
   }

@@ -166,21 +166,31 @@ export class SubscriptionStore {
   }
 
   /**
-   * Records a delivery attempt (not awaited by the worker: lmdb-js commits
-   * many puts together). Keys sort by time; older attempts beyond the kept
-   * number are removed now and then.
+   * Records delivery attempts in one transaction. Keys sort by time; older
+   * attempts beyond the kept number are removed now and then.
    */
-  recordDelivery(d: DeliveryRecord): Promise<unknown> {
-    const key: Key = [d.subscription, `${Date.now().toString().padStart(15, '0')}:${process.pid}:${(this.counter++).toString().padStart(9, '0')}`];
-    const p = this.deliveriesDb.put(key, d);
-    const n = (this.sincePrune.get(d.subscription) ?? 0) + 1;
-    this.sincePrune.set(d.subscription, n);
-    if (n >= Math.max(10, this.deliveriesKept >> 2)) {
-      this.sincePrune.set(d.subscription, 0);
-      const old = [...this.deliveriesDb.getKeys({ start: [d.subscription, '\uffff'], end: [d.subscription], reverse: true, offset: this.deliveriesKept })];
-      for (const k of old) this.deliveriesDb.remove(k).catch(() => {}); // pruning again later is harmless
+  async recordDeliveries(list: readonly DeliveryRecord[]): Promise<void> {
+    if (list.length === 0) return;
+    const now = Date.now().toString().padStart(15, '0');
+    const prune = new Set<string>();
+    for (const d of list) {
+      const n = (this.sincePrune.get(d.subscription) ?? 0) + 1;
+      this.sincePrune.set(d.subscription, n);
+      if (n >= Math.max(10, this.deliveriesKept >> 2)) {
+        this.sincePrune.set(d.subscription, 0);
+        prune.add(d.subscription);
+      }
     }
-    return p;
+    await this.env.transaction(() => {
+      for (const d of list) this.deliveriesDb.put([d.subscription, `${now}:${process.pid}:${(this.counter++).toString().padStart(9, '0')}`], d);
+      for (const id of prune) {
+        for (const k of this.deliveriesDb.getKeys({ start: [id, '\uffff'], end: [id], reverse: true, offset: this.deliveriesKept })) this.deliveriesDb.remove(k);
+      }
+    });
+  }
+
+  recordDelivery(d: DeliveryRecord): Promise<void> {
+    return this.recordDeliveries([d]);
   }
 
   /** The last attempts, newest first. */

@@ -22,7 +22,7 @@ import { notificationKey, type Notification, type QueuedMessage } from './messag
 import type { Cursor, Outbox } from './outbox.js';
 import { digestDue, inQuietHours, RateWindow } from './policy.js';
 import { backoffMs, type DeliveryResult } from './retry.js';
-import type { Subscription, SubscriptionStore } from './subscriptions.js';
+import type { DeliveryRecord, Subscription, SubscriptionStore } from './subscriptions.js';
 
 export interface WorkerOptions {
   outbox: Outbox;
@@ -62,6 +62,7 @@ const LEASE_BEAT_MS = 2000;
 const PRUNE_EVERY_MS = 5000;
 /** Entries queued this long before the subscription list was read are past any subscription not yet seen. */
 const PRUNE_GRACE_MS = 60_000;
+const FLUSH_MS = 100;
 
 export class DeliveryWorker {
   readonly id = randomBytes(6).toString('hex');
@@ -85,6 +86,15 @@ export class DeliveryWorker {
   lastBusyAt = Date.now();
 
   private readonly writeFailed = (err: Error): void => this.log({ msg: 'notify: store write failed', error: err.message });
+  // Write-behind: cursors and delivery records of a round of deliveries are
+  // committed together every FLUSH_MS (two commits, not two per
+  // notification), so the worker seldom takes the stream store's write lock.
+  // A crash loses at most that long of cursor moves: those notifications go
+  // again, with the same idempotency keys.
+  private readonly dirtyCursors = new Map<string, Cursor>();
+  private deliveryLog: DeliveryRecord[] = [];
+  private lastFlush = 0;
+  private flushing: Promise<void> | null = null;
 
   constructor(private readonly o: WorkerOptions) {
     this.log = o.log ?? (() => {});
@@ -125,6 +135,8 @@ export class DeliveryWorker {
     let t: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => { t = setTimeout(r, graceMs); })]);
     clearTimeout(t);
+    await this.flushing;
+    await this.flush();
     if (this.leaseHeld) await this.o.outbox.releaseLease(this.id);
     this.leaseHeld = false;
   }
@@ -166,6 +178,7 @@ export class DeliveryWorker {
       this.refresh(now);
       for (const st of this.states.values()) this.consider(st, now);
       if (this.inflight.size > 0) this.lastBusyAt = now;
+      if (now - this.lastFlush >= FLUSH_MS) await this.flush();
       if (now - this.lastPrune >= PRUNE_EVERY_MS) await this.prune(now);
     } catch (err) {
       this.log({ msg: 'notify: worker error', error: (err as Error).message });
@@ -208,7 +221,7 @@ export class DeliveryWorker {
           st.retryAt = 0;
           if (st.cursor.failingSince !== undefined) {
             st.cursor = { stream: st.cursor.stream, next: st.cursor.next };
-            this.o.outbox.saveCursor(s.id, st.cursor).catch(this.writeFailed);
+            this.dirtyCursors.set(s.id, st.cursor);
           }
         }
         const rk = JSON.stringify(s.rateLimit);
@@ -223,6 +236,7 @@ export class DeliveryWorker {
       if (seen.has(id)) continue;
       st.removed = true;
       this.states.delete(id);
+      this.dirtyCursors.delete(id);
       this.o.outbox.removeCursor(id).catch(this.writeFailed);
     }
     this.subsRev = rev;
@@ -234,7 +248,7 @@ export class DeliveryWorker {
     if (!cursor || cursor.stream !== s.stream) {
       // New: it gets what was queued for its stream from its creation on.
       cursor = { stream: s.stream, next: this.o.outbox.firstSeqSince(s.stream, Date.parse(s.createdAt)) };
-      this.o.outbox.saveCursor(s.id, cursor).catch(this.writeFailed);
+      this.dirtyCursors.set(s.id, cursor);
     }
     return {
       sub: s, cursor, inFlight: false, retryAt: 0, attempt: 0, held: false, removed: false,
@@ -311,12 +325,12 @@ export class DeliveryWorker {
       const wait = r.retryAfterMs !== undefined ? Math.min(r.retryAfterMs, Math.max(cfg.retryMaxSeconds, 3600) * 1000) : backoffMs(st.attempt, cfg.retryBaseSeconds, cfg.retryMaxSeconds);
       st.retryAt = now + wait;
     }
-    this.o.outbox.saveCursor(id, st.cursor).catch(this.writeFailed);
-    this.o.subscriptions.recordDelivery({
+    this.dirtyCursors.set(id, st.cursor);
+    this.deliveryLog.push({
       subscription: id, at: new Date(now).toISOString(), outcome: r.ok ? 'delivered' : r.final ? 'failed' : 'retrying', ok: r.ok,
       status: r.status, latencyMs: Math.round(r.latencyMs * 10) / 10, error: r.error, messages: n.messages.length, attempt: attemptNo,
       idempotencyKey: notificationKey(n),
-    }).catch(this.writeFailed);
+    });
     if (failingSince !== undefined && now - failingSince >= cfg.pauseAfterHours * 3_600_000) {
       const reason = `paused after failing since ${new Date(failingSince).toISOString()} (over ${cfg.pauseAfterHours} h): ${r.error ?? 'failed'}`;
       st.sub = { ...st.sub, state: 'paused' };
@@ -324,6 +338,22 @@ export class DeliveryWorker {
       this.log({ msg: 'notify: subscription paused', subscription: id, reason });
       await this.o.subscriptions.pause(id, 'failures', reason);
     }
+  }
+
+  /** Commits the cursors and delivery records gathered since the last flush. */
+  flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    this.lastFlush = Date.now();
+    if (this.dirtyCursors.size === 0 && this.deliveryLog.length === 0) return Promise.resolve();
+    const cursors = new Map(this.dirtyCursors);
+    const log = this.deliveryLog;
+    this.dirtyCursors.clear();
+    this.deliveryLog = [];
+    this.flushing = Promise.all([
+      this.o.outbox.saveCursors(cursors).catch(this.writeFailed),
+      this.o.subscriptions.recordDeliveries(log).catch(this.writeFailed),
+    ]).then(() => { this.flushing = null; });
+    return this.flushing;
   }
 
   private async prune(now: number): Promise<void> {
