@@ -6,9 +6,10 @@
 //   broker: `skyjoin stream` (the built CLI) on real ZTF alerts multiplied on
 //     the sky (fresh ids) read from files, alerts/s from the first message to
 //     the last batch stored, in the same run: with no subscription; with 100
-//     subscriptions of a watch list (98 to a fast receiver, one to a receiver
-//     taking 10 s per request, one to a port where nothing listens) and the
-//     worker inside the stream; and with the worker as `skyjoin notify` beside it.
+//     subscriptions of a watch list hit by ~1% of the alerts (98 to a fast
+//     receiver, one to a receiver taking 10 s per request, one to a port where
+//     nothing listens) and the worker inside the stream (its own thread); and
+//     with the worker as `skyjoin notify` beside it.
 // SKYJOIN_BENCH_NOTIFY_COPIES (default 9) sets the copies of each alert;
 // SKYJOIN_BENCH_NOTIFY_MESSAGES (default 2000) the messages of the delivery rows;
 // SKYJOIN_BENCH_NOTIFY_ROUNDS (default 3) the rounds of the three broker runs.
@@ -30,6 +31,7 @@ import { AlertDecoder } from '../src/stream/decoding/decoder.js';
 import { alertCopies } from '../src/stream/replay/multiply.js';
 import { alertUnits } from '../src/stream/replay/units.js';
 import { fileBatches } from '../src/stream/sources/file.js';
+import { StreamStore } from '../src/stream/store.js';
 import { report, type Row } from './lib/results.js';
 
 const DATA = path.resolve(process.env.SKYJOIN_SHARED_DATA ?? path.join(process.cwd(), '..', 'shared', 'data'));
@@ -118,6 +120,7 @@ async function streamRun(label: string, alerts: string, data: string, config: st
 
 /** The watch list (same targets in every run) and, when receivers are given, its 100 subscriptions. */
 async function prepare(data: string, positions: Array<[number, number]>, rx: { fast: Receiver; slow: Receiver; dead: string } | null): Promise<void> {
+  await StreamStore.at(data).close(); // the stream store exists before `skyjoin notify` starts beside the stream
   const app = await buildApp({ dataDir: data, notify: { allowNetworks: ['loopback'] } });
   try {
     const key = (await new KeyStore((app as unknown as { skyjoin: ServiceContext }).skyjoin.env).create('bench')).key;

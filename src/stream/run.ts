@@ -85,7 +85,8 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
     archive: o.archive, cutouts: o.cutouts, parquet: o.parquet, enrichers,
   } satisfies PipelineOptions);
   const notifier = o.notify === false ? null : new Notifier(o.dataDir, pipeline.store.env, o.notify?.config ?? resolveNotifyConfig(undefined, o.dataDir), {
-    deliver: o.notify?.deliver ?? true, log,
+    // On a thread of its own: delivery work never takes the stream's main thread.
+    deliver: (o.notify?.deliver ?? true) ? 'thread' : false, streamDir: pipeline.store.dir, log,
   });
   if (notifier) pipeline.useOutbox(notifier.outbox);
   registry.gauge('skyjoin_stream_counts', 'Stream accounting totals (received, decoded, deadLettered, ...)', () =>
