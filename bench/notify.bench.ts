@@ -154,6 +154,7 @@ export async function runNotify(): Promise<void> {
   try {
     rows.push(await deliveryRate(1, fast));
     rows.push(await deliveryRate(16, fast));
+    rows.push(await deliveryRate(64, fast));
 
     const { dir: alerts, count, positions } = await alertFiles();
     const config = path.join(TMP, 'config.json');

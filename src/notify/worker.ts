@@ -269,6 +269,14 @@ export class DeliveryWorker {
       return;
     }
     const take = perPacket ? 1 : st.held ? cap : Math.min(cap, sub.digest?.maxMessages ?? 1);
+    if (take === 1) {
+      // One message per notification: read it at once (no count needed).
+      const one = ob.read(sub.stream, st.cursor.next, 1);
+      if (one.length === 0) { st.held = false; return; }
+      this.lastBusyAt = now;
+      if (st.held || digestDue(null, 1, one[0].enqueuedAtMs, now)) this.send(st, one);
+      return;
+    }
     const { count, firstMs } = ob.peek(sub.stream, st.cursor.next, take);
     if (count === 0) {
       st.held = false;
