@@ -75,8 +75,8 @@ function why(stream: string, v: Record<string, unknown>): string {
   return `stream ${stream}`;
 }
 
-/** The closest counterpart over every catalog of an annotated record ({catalog: [{id, sep_arcsec}]}). */
-function topAnnotation(v: Record<string, unknown>): string | null {
+/** The closest counterpart over every catalog of an annotated record ({catalog: [{id, sep_arcsec}]}), as text. */
+export function topAnnotation(v: Record<string, unknown>): string | null {
   if (typeof v.top_annotation === 'string') return v.top_annotation;
   const a = v.annotations;
   if (!a || typeof a !== 'object') return null;

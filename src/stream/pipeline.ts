@@ -9,6 +9,7 @@ import { Ingestor, type BatchOutcome, type IngestedAlert, type SourceMessage } f
 import { DetectionParquet } from './parquet-out.js';
 import type { OutRecord, OutputSink } from './sinks/sink.js';
 import { StreamStore, type Counts, type DetectionRecord } from './store.js';
+import { topAnnotation } from '../notify/message.js';
 
 /** A stored detection as the 'detections' output stream carries it (snake_case, ids as strings). */
 export function detectionValue(d: DetectionRecord): Record<string, unknown> {
@@ -66,6 +67,8 @@ export class StreamPipeline {
   private notifyStreams: ReadonlySet<string> | null = null;
   /** This batch's output records per stream, for the outbox. */
   private readonly toNotify = new Map<string, OutRecord[]>();
+  /** This batch's closest catalog counterpart per alert id (from the annotated records), for notifications of other streams. */
+  private readonly topByAlert = new Map<string, string>();
   /** Latency samples (ms) from the message timestamp to committed storage, newest last. */
   readonly latencies: number[] = [];
 
@@ -95,6 +98,12 @@ export class StreamPipeline {
   private emit(stream: string, records: OutRecord[]): void {
     if (records.length === 0) return;
     this.opts.sink.write(stream, records);
+    if (stream === 'annotated' && this.notifyStreams && this.notifyStreams.size > 0) {
+      for (const r of records) {
+        const top = topAnnotation(r.value);
+        if (top !== null) this.topByAlert.set(String(r.value.alert_id), top);
+      }
+    }
     if (this.notifyStreams?.has(stream)) {
       const list = this.toNotify.get(stream);
       if (list) for (const r of records) list.push(r);
@@ -137,10 +146,16 @@ export class StreamPipeline {
     // this into the batch's own transaction.
     const outbox = this.outbox;
     if (outbox && this.toNotify.size > 0) {
-      const batch = [...this.toNotify];
+      // A watch-list hit (or any record without annotations) names the alert's
+      // closest catalog counterpart in its notification.
+      const batch = [...this.toNotify].map(([stream, recs]) => [stream, stream === 'annotated' || this.topByAlert.size === 0 ? recs : recs.map((r) => {
+        const top = r.value.annotations === undefined && r.value.top_annotation === undefined ? this.topByAlert.get(String(r.value.alert_id)) : undefined;
+        return top === undefined ? r : { key: r.key, value: { ...r.value, top_annotation: top } };
+      })] as const);
       this.toNotify.clear();
       await this.store.env.transaction(() => { for (const [stream, recs] of batch) outbox.enqueueInTxn(stream, recs); });
     }
+    this.topByAlert.clear();
     await this.opts.sink.flush();
     this.ingestor.markPublished(messages);
     await this.parquet?.write(batchId, out.newDetections);
