@@ -105,7 +105,7 @@ async function alertFiles(): Promise<{ dir: string; count: number; positions: Ar
   return { dir, count, positions };
 }
 
-async function streamRun(label: string, alerts: string, data: string, config: string, extra: string[]): Promise<{ rate: number; n: number; s: number; notify: Record<string, unknown> }> {
+async function streamRun(label: string, alerts: string, data: string, config: string, extra: string[]): Promise<{ rate: number; n: number; s: number; mainUs: number; notify: Record<string, unknown> }> {
   const args = [BIN, 'stream', '--from', `file:${alerts}`, '--data', data, '--config', config, '--no-annotate', '--no-cutouts', '--no-parquet', ...extra];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '', err = '';
@@ -113,9 +113,9 @@ async function streamRun(label: string, alerts: string, data: string, config: st
   child.stderr.on('data', (c: Buffer) => { err += c; });
   const code = await new Promise<number | null>((r) => child.once('exit', r));
   if (code !== 0) throw new Error(`${label}: skyjoin stream exited ${code}: ${err.slice(-2000)}`);
-  const r = JSON.parse(out) as { run: { firstMessageAt: number; lastStoredAt: number; messages: number }; notify?: Record<string, unknown> };
+  const r = JSON.parse(out) as { run: { firstMessageAt: number; lastStoredAt: number; messages: number; cpuMs: { mainThreadMs: number | null } }; notify?: Record<string, unknown> };
   const s = (r.run.lastStoredAt - r.run.firstMessageAt) / 1000;
-  return { rate: r.run.messages / s, n: r.run.messages, s, notify: r.notify ?? {} };
+  return { rate: r.run.messages / s, n: r.run.messages, s, mainUs: ((r.run.cpuMs.mainThreadMs ?? NaN) * 1000) / r.run.messages, notify: r.notify ?? {} };
 }
 
 /** The watch list (same targets in every run) and, when receivers are given, its 100 subscriptions. */
@@ -167,6 +167,8 @@ export async function runNotify(): Promise<void> {
       { id: 'separate', label: '100 subscriptions (98 fast, 1 slow, 1 dead), worker as skyjoin notify beside it', extra: ['--no-notify-worker'], subs: true, separate: true },
     ];
     const rates: Record<string, number[]> = { none: [], inside: [], separate: [] };
+    // CPU of the stream's main thread per alert: what the stream itself spends, much steadier than wall time on a shared machine.
+    const cpu: Record<string, number[]> = { none: [], inside: [], separate: [] };
     const ratios: Record<string, number[]> = { inside: [], separate: [] };
     const info: Record<string, string> = {};
     for (let round = 0; round < ROUNDS; round++) {
@@ -178,6 +180,7 @@ export async function runNotify(): Promise<void> {
         const run = await streamRun(k.id, alerts, data, config, k.extra);
         worker?.kill('SIGTERM');
         rates[k.id].push(run.rate);
+        cpu[k.id].push(run.mainUs);
         if (k.subs) info[k.id] = `${run.notify.queued ?? '?'} hits queued (x 100 subscriptions); the fast receiver got ${(await fast.count()) - before} notifications during the run`;
         rmSync(data, { recursive: true, force: true });
       }
@@ -191,7 +194,8 @@ export async function runNotify(): Promise<void> {
       rows.push({
         measure: `broker: skyjoin stream, ${count} alerts (${COPIES} copies of each real ZTF alert) from files, ${k.label}`,
         value: Math.round(median(rates[k.id])), unit: 'alerts/s (median)', n: count, seconds: '',
-        note: `${ROUNDS} rounds: ${rates[k.id].map((r) => Math.round(r)).join(', ')}${ratio === null ? '' : `; median of per-round ratios to no subscription ${(ratio * 100).toFixed(1)}% (goal >= 95%); ${info[k.id]}`}`,
+        note: `${ROUNDS} rounds: ${rates[k.id].map((r) => Math.round(r)).join(', ')}${ratio === null ? '' : `; median of per-round ratios to no subscription ${(ratio * 100).toFixed(1)}% (goal >= 95%); ${info[k.id]}`}` +
+          `; stream main-thread CPU per alert ${Math.round(median(cpu[k.id]))} µs (rounds ${cpu[k.id].map((c) => Math.round(c)).join(', ')})`,
       });
     }
   } finally {
