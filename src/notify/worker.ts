@@ -22,7 +22,8 @@ import { notificationKey, type Notification, type QueuedMessage } from './messag
 import type { Cursor, Outbox } from './outbox.js';
 import { digestDue, inQuietHours, RateWindow } from './policy.js';
 import { backoffMs, type DeliveryResult } from './retry.js';
-import type { DeliveryRecord, Subscription, SubscriptionStore } from './subscriptions.js';
+import type { Subscription, SubscriptionStore } from './subscriptions.js';
+import { WriteBehind } from './write-behind.js';
 
 export interface WorkerOptions {
   outbox: Outbox;
@@ -86,19 +87,14 @@ export class DeliveryWorker {
   lastBusyAt = Date.now();
 
   private readonly writeFailed = (err: Error): void => this.log({ msg: 'notify: store write failed', error: err.message });
-  // Write-behind: cursors and delivery records of a round of deliveries are
-  // committed together every FLUSH_MS (two commits, not two per
-  // notification), so the worker seldom takes the stream store's write lock.
-  // A crash loses at most that long of cursor moves: those notifications go
-  // again, with the same idempotency keys.
-  private readonly dirtyCursors = new Map<string, Cursor>();
-  private deliveryLog: DeliveryRecord[] = [];
+  /** Cursors and delivery records, committed together every FLUSH_MS (write-behind.ts). */
+  private readonly writes: WriteBehind;
   private lastFlush = 0;
-  private flushing: Promise<void> | null = null;
 
   constructor(private readonly o: WorkerOptions) {
     this.log = o.log ?? (() => {});
     this.tickMs = o.tickMs ?? 100;
+    this.writes = new WriteBehind(o.outbox, o.subscriptions, this.writeFailed);
     this.staleMs = o.leaseStaleMs ?? 10_000;
   }
 
@@ -135,7 +131,6 @@ export class DeliveryWorker {
     let t: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => { t = setTimeout(r, graceMs); })]);
     clearTimeout(t);
-    await this.flushing;
     await this.flush();
     if (this.leaseHeld) await this.o.outbox.releaseLease(this.id);
     this.leaseHeld = false;
@@ -221,7 +216,7 @@ export class DeliveryWorker {
           st.retryAt = 0;
           if (st.cursor.failingSince !== undefined) {
             st.cursor = { stream: st.cursor.stream, next: st.cursor.next };
-            this.dirtyCursors.set(s.id, st.cursor);
+            this.writes.cursor(s.id, st.cursor);
           }
         }
         const rk = JSON.stringify(s.rateLimit);
@@ -236,7 +231,7 @@ export class DeliveryWorker {
       if (seen.has(id)) continue;
       st.removed = true;
       this.states.delete(id);
-      this.dirtyCursors.delete(id);
+      this.writes.forget(id);
       this.o.outbox.removeCursor(id).catch(this.writeFailed);
     }
     this.subsRev = rev;
@@ -248,7 +243,7 @@ export class DeliveryWorker {
     if (!cursor || cursor.stream !== s.stream) {
       // New: it gets what was queued for its stream from its creation on.
       cursor = { stream: s.stream, next: this.o.outbox.firstSeqSince(s.stream, Date.parse(s.createdAt)) };
-      this.dirtyCursors.set(s.id, cursor);
+      this.writes.cursor(s.id, cursor);
     }
     return {
       sub: s, cursor, inFlight: false, retryAt: 0, attempt: 0, held: false, removed: false,
@@ -333,8 +328,8 @@ export class DeliveryWorker {
       const wait = r.retryAfterMs !== undefined ? Math.min(r.retryAfterMs, Math.max(cfg.retryMaxSeconds, 3600) * 1000) : backoffMs(st.attempt, cfg.retryBaseSeconds, cfg.retryMaxSeconds);
       st.retryAt = now + wait;
     }
-    this.dirtyCursors.set(id, st.cursor);
-    this.deliveryLog.push({
+    this.writes.cursor(id, st.cursor);
+    this.writes.delivery({
       subscription: id, at: new Date(now).toISOString(), outcome: r.ok ? 'delivered' : r.final ? 'failed' : 'retrying', ok: r.ok,
       status: r.status, latencyMs: Math.round(r.latencyMs * 10) / 10, error: r.error, messages: n.messages.length, attempt: attemptNo,
       idempotencyKey: notificationKey(n),
@@ -350,18 +345,8 @@ export class DeliveryWorker {
 
   /** Commits the cursors and delivery records gathered since the last flush. */
   flush(): Promise<void> {
-    if (this.flushing) return this.flushing;
     this.lastFlush = Date.now();
-    if (this.dirtyCursors.size === 0 && this.deliveryLog.length === 0) return Promise.resolve();
-    const cursors = new Map(this.dirtyCursors);
-    const log = this.deliveryLog;
-    this.dirtyCursors.clear();
-    this.deliveryLog = [];
-    this.flushing = Promise.all([
-      this.o.outbox.saveCursors(cursors).catch(this.writeFailed),
-      this.o.subscriptions.recordDeliveries(log).catch(this.writeFailed),
-    ]).then(() => { this.flushing = null; });
-    return this.flushing;
+    return this.writes.flush();
   }
 
   private async prune(now: number): Promise<void> {
