@@ -7,6 +7,7 @@ import { runCore } from './core.bench.js';
 import { runDecode } from './decode.bench.js';
 import { runFilters } from './filters.bench.js';
 import { runIngest } from './ingest.bench.js';
+import { runNotify } from './notify.bench.js';
 import { runService } from './service.bench.js';
 import { runStream } from './stream.bench.js';
 import { runZoneHeight } from './zone-height.bench.js';
@@ -21,6 +22,7 @@ const SUITES: Record<string, () => Promise<unknown>> = {
   decode: () => runDecode(),
   stream: () => runStream(),
   filters: () => runFilters(),
+  notify: () => runNotify(),
 };
 
 const wanted = process.argv.slice(2);

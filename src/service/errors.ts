@@ -29,3 +29,4 @@ export const RouteNotFound = createError<[string, string]>('SKY_NOT_FOUND', 'no 
 export const ObjectNotFound = createError<[string]>('SKY_OBJECT_NOT_FOUND', "object '%s' does not exist (GET /v1/objects?alias= or ?ra=&dec=&radius_arcsec= finds objects)", 404);
 export const AlertNotFound = createError<[string]>('SKY_ALERT_NOT_FOUND', "alert '%s' is not archived here", 404);
 export const CutoutNotFound = createError<[string, string]>('SKY_CUTOUT_NOT_FOUND', "alert '%s' has no %s cutout stored", 404);
+export const SubscriptionNotFound = createError<[string]>('SKY_SUBSCRIPTION_NOT_FOUND', "subscription '%s' does not exist", 404);

@@ -24,11 +24,14 @@ import { openStore } from '../watch/open.js';
 import { WatchlistStore } from '../watch/store.js';
 import { RegisteredSink } from './sinks/registered.js';
 import type { SourceMessage } from './stage.js';
+import type { StreamStore } from './store.js';
 import { AnnotateStage } from './stages/annotate.js';
 import { FilterStage } from './stages/filters.js';
 import { WatchStage } from './stages/watch.js';
 import { fileBatches } from './sources/file.js';
 import { consumeGroup } from './sources/kafka-group.js';
+import { resolveNotifyConfig, type NotifyConfig } from '../notify/config.js';
+import { Notifier, type NotifyReport } from '../notify/runtime.js';
 
 /** The pipeline's own options (stores, decoder, sink), plus what this run adds around it. */
 export interface StreamRunOptions extends Omit<PipelineOptions, 'annotate' | 'watch' | 'filters' | 'stages'> {
@@ -42,6 +45,13 @@ export interface StreamRunOptions extends Omit<PipelineOptions, 'annotate' | 'wa
   filters?: boolean;
   /** Record each output stream's address and message counts in the service's store (default true). */
   registry?: boolean;
+  /**
+   * Notifications: the outbox is written for every subscribed stream; the
+   * delivery worker runs in this process unless deliver is false (then
+   * `skyjoin notify` delivers). waitMs: after the source ends, how long to
+   * wait for the backlog to empty before stopping. false: no outbox at all.
+   */
+  notify?: { config?: NotifyConfig; deliver?: boolean; waitMs?: number } | false;
   /** Serve Prometheus metrics on this port (loopback) while running. */
   metricsPort?: number;
   source:
@@ -65,8 +75,9 @@ export interface StreamReport {
   totals: Record<string, number>;
   nights: Record<string, Record<string, number>>;
   outputs: Record<string, number>;
-  /** Counters of the stages that keep any (annotate, watch), by stage name. */
+  /** Counters of the stages that keep any (annotate, watch, filters, notify, ...), by stage name. */
   stages: Record<string, unknown>;
+  notify?: NotifyReport;
   run: { firstMessageAt: number; lastStoredAt: number; messages: number; latencyMs: { p50: number | null; p99: number | null; samples: number }; cpuMs: CpuTimes };
   /** Kafka: per topic and night, upstream offsets vs received, stored, dead-lettered, duplicates. */
   upstream?: UpstreamLine[];
@@ -107,9 +118,17 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
   // Kafka runs keep the upstream ledger: a stage just before the outputs, so
   // its counts are written in each batch's store transaction.
   let ledger: UpstreamLedger | null = null;
+  // Notifications: the outbox in the stream store's environment (the notify
+  // stage writes it); the delivery worker on a thread of its own, so delivery
+  // work never takes the stream's main thread.
+  let notifier: Notifier | null = null;
+  const notify = o.notify === false ? null : o.notify ?? {};
+  const outbox = notify === null ? undefined : (store: StreamStore) => (notifier = new Notifier(o.dataDir, store.env, notify.config ?? resolveNotifyConfig(undefined, o.dataDir, o.publicUrl), {
+    deliver: (notify.deliver ?? true) ? 'thread' : false, streamDir: store.dir, log, sharedEnv: serviceEnv ?? undefined,
+  })).outbox;
   const pipeline = new StreamPipeline({
     dataDir: o.dataDir, instance: o.instance, sink, decoder: o.decoder, matchRadiusArcsec: o.matchRadiusArcsec,
-    archive: o.archive, cutouts: o.cutouts, parquet: o.parquet, publicUrl: o.publicUrl, ...(await optionalStages(o, registry, serviceEnv)),
+    archive: o.archive, cutouts: o.cutouts, parquet: o.parquet, publicUrl: o.publicUrl, outbox, ...(await optionalStages(o, registry, serviceEnv)),
     stages: (parts) => {
       const list = alertStages(parts);
       if (o.source.kind !== 'file') list.splice(list.length - 1, 0, (ledger = new UpstreamLedger(parts.store)));
@@ -140,6 +159,8 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
   };
   let night: string | undefined;
   let topic: string | null | undefined;
+  let finished = false;
+  let notifyReport: NotifyReport | undefined;
   try {
     await pipeline.recover();
     const src = o.source;
@@ -195,8 +216,10 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
         await mark('end');
       }
     }
+    finished = true;
   } finally {
     server?.close();
+    notifyReport = await (notifier as Notifier | null)?.close(finished && o.notify ? o.notify.waitMs ?? 0 : 0);
   }
   const counts = pipeline.store.counts();
   const lat = Float64Array.from(pipeline.latencies).sort();
@@ -204,6 +227,7 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
     ...(night ? { night, topic } : {}),
     totals: { ...counts.totals }, nights: counts.nights, outputs: { ...pipeline.outputs },
     stages: pipeline.report(),
+    ...(notifyReport ? { notify: notifyReport } : {}),
     run: { ...run, latencyMs: { p50: percentile(lat, 50), p99: percentile(lat, 99), samples: lat.length }, cpuMs: cpuSince(cpu0) },
   };
   if (ledger && runTopics.length) {

@@ -76,6 +76,7 @@ describe('OpenAPI at /docs/json', () => {
     const list = JSON.parse((await app.inject({ method: 'POST', url: '/v1/watchlists', headers: auth, payload: { name: 'docs' } })).body).id;
     const alert = JSON.parse((await app.inject({ method: 'GET', url: '/v1/alerts?limit=1' })).body).alerts[0].alert_id as string;
     const filter = JSON.parse((await app.inject({ method: 'POST', url: '/v1/filters', headers: auth, payload: { name: 'docs', expression: 'alert.mag < 20.0' } })).body).id;
+    const sub = JSON.parse((await app.inject({ method: 'POST', url: '/v1/subscriptions', headers: auth, payload: { stream: `filter-${filter}`, channel: { type: 'voevent', folder: true } } })).body).id;
     // Path parameters: the document's example, else real ids of this service.
     const fill = (path: string, op: Operation) => (op.parameters ?? []).filter((p) => p.in === 'path' && p.example !== undefined && p.name !== 'alert_id')
       .reduce((u, p) => u.replace(`{${p.name}}`, encodeURIComponent(String(p.example))), path)
@@ -84,6 +85,7 @@ describe('OpenAPI at /docs/json', () => {
       .replace('/alerts/{alert_id}', `/alerts/${alert}`)
       .replace('/filters/{id}', `/filters/${filter}`)
       .replace('/streams/{name}', `/streams/filter-${filter}`)
+      .replace('/subscriptions/{id}', `/subscriptions/${sub}`)
       .replace('/targets/{name}', `/targets/${encodeURIComponent('SN 2023ixf')}`);
     // A live tail (SSE) never ends by itself: tested on a server in filters.test.ts.
     const ops = (await operations()).filter((o) => !o.path.endsWith('/events'));
