@@ -97,6 +97,23 @@ describe('/v1/subscriptions', () => {
     const u = await post('/v1/subscriptions', { stream: 'everything', channel: { type: 'voevent', folder: true } });
     expect(u.statusCode).toBe(400);
     expect(json(u).message).toMatch(/stream 'everything': unknown stream/);
+    const d = await post('/v1/subscriptions', { stream: 'deadletter', channel: { type: 'voevent', folder: true } });
+    expect(d.statusCode).toBe(400);
+  });
+
+  it('subscribes to filter streams of the registry: its own filters and public ones, not another key\'s private ones', async () => {
+    const sub = (stream: string, k = key) => post('/v1/subscriptions', { stream, channel: { type: 'voevent', folder: true } }, k);
+    const mine = json(await post('/v1/filters', { name: 'mine', expression: 'alert.mag < 19.0' })).id;
+    const shared = json(await post('/v1/filters', { name: 'shared', expression: 'alert.mag < 18.0', public: true })).id;
+    // The registry lists both for their owner: the same names a subscription takes.
+    const names = json(await app.inject({ method: 'GET', url: '/v1/streams', headers: auth() })).streams.map((s: { name: string }) => s.name);
+    expect(names).toEqual(expect.arrayContaining([`filter-${mine}`, `filter-${shared}`]));
+    expect((await sub(`filter-${mine}`)).statusCode).toBe(201);
+    expect((await sub(`filter-${shared}`, other)).statusCode).toBe(201);
+    const r = await sub(`filter-${mine}`, other);
+    expect(r.statusCode).toBe(400);
+    expect(json(r).message).toMatch(/^stream 'filter-.*': no filter/);
+    expect((await sub('filter-nosuchfilter')).statusCode).toBe(400);
   });
 
   it('refuses receivers in private ranges unless the config allows them, naming the field', async () => {
@@ -152,7 +169,7 @@ describe('/v1/subscriptions', () => {
     expect(hook.got.length).toBe(before + 1);
     const body = JSON.parse(hook.got.at(-1)!.body);
     expect(body).toMatchObject({ test: true, stream: 'objects', subscription_id: s.id });
-    expect(body.messages[0].links.page).toMatch(/^https:\/\/broker.example.org\/objects\//);
+    expect(body.messages[0].links.page).toMatch(/^https:\/\/broker.example.org\/#\/objects\//);
     expect(hook.badSignatures(s.secret)).toEqual([]);
     const m = json(await post('/v1/subscriptions', { stream: 'objects', channel: { type: 'email', to: ['astro@example.org'] } }));
     expect(json(await post(`/v1/subscriptions/${m.id}/test`, {}))).toMatchObject({ ok: true });
