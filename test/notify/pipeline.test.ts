@@ -18,7 +18,9 @@ import { StreamPipeline } from '../../src/stream/pipeline.js';
 import { DirSink } from '../../src/stream/sinks/dir.js';
 import { fileBatches } from '../../src/stream/sources/file.js';
 import { AnnotateStage } from '../../src/stream/stages/annotate.js';
+import { FilterStage } from '../../src/stream/stages/filters.js';
 import { WatchStage } from '../../src/stream/stages/watch.js';
+import { FilterStore } from '../../src/filters/store.js';
 import { WatchlistStore } from '../../src/watch/store.js';
 import { tempDir } from '../support/tmp.js';
 import { SHARED_DATA } from '../support/vectors.js';
@@ -76,4 +78,38 @@ describe('pipeline -> outbox', () => {
     await pipeline.close();
     await env.close();
   }, 120_000);
+
+  it('queues a filter stream\'s matches (a registry stream) with the top annotation of their alert', async () => {
+    const data = path.join(tmp.dir, 'data-filters');
+    const env = openSharedStore(data);
+    const filters = new FilterStore(env);
+    const f = await filters.create('k', { name: 'bright', expression: 'alert.mag < 18.5' });
+    const subs = new SubscriptionStore(env);
+    await subs.create('k', { name: 'n', stream: `filter-${f.id}`, channel: { type: 'voevent', folder: true }, digest: null, rateLimit: null, quietHours: null });
+
+    const out = path.join(data, 'out');
+    const annotate = new AnnotateStage(new Annotator([{ served: cats.get('gcvs')!, mode: 'best', radiusArcsec: 3 * 3600, columns: [] }]));
+    let notifier!: Notifier;
+    const pipeline = new StreamPipeline({
+      dataDir: data, sink: new DirSink(out), archive: false, cutouts: false, parquet: false, annotate, filters: new FilterStage(filters),
+      outbox: (store) => (notifier = new Notifier(data, store.env, resolveNotifyConfig(undefined, data), { deliver: false, sharedEnv: env })).outbox,
+    });
+    for (const b of fileBatches(SRC, 7)) await pipeline.handle(b);
+
+    const stream = `filter-${f.id}`;
+    expect(notifier.outbox.streams()).toEqual([stream]);
+    const queued = notifier.outbox.read(stream, 0, 1000);
+    const published = readFileSync(path.join(out, `${stream}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    // Some alerts and not all pass: the filter is not trivially all or nothing.
+    expect(published.length).toBeGreaterThan(0);
+    expect(published.length).toBeLessThan(24);
+    expect(queued.map((m) => m.key).sort()).toEqual(published.map((v) => String(v.alert_id)).sort());
+    const annotated = new Map(readFileSync(path.join(out, 'annotated.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).map((v) => [String(v.alert_id), topAnnotation(v)]));
+    for (const m of queued) expect(m.value.top_annotation ?? null, m.key).toBe(annotated.get(String(m.value.alert_id)) ?? null);
+    expect(pipeline.report().notify).toMatchObject({ queued: queued.length });
+    await notifier.close();
+    await pipeline.close();
+    await env.close();
+  }, 120_000);
 });
+
