@@ -5,7 +5,9 @@ import { runCatalog } from './catalog.bench.js';
 import { runCli } from './cli.bench.js';
 import { runCore } from './core.bench.js';
 import { runDecode } from './decode.bench.js';
+import { runFilters } from './filters.bench.js';
 import { runIngest } from './ingest.bench.js';
+import { runNotify } from './notify.bench.js';
 import { runService } from './service.bench.js';
 import { runStream } from './stream.bench.js';
 import { runZoneHeight } from './zone-height.bench.js';
@@ -19,6 +21,8 @@ const SUITES: Record<string, () => Promise<unknown>> = {
   ingest: () => runIngest(),
   decode: () => runDecode(),
   stream: () => runStream(),
+  filters: () => runFilters(),
+  notify: () => runNotify(),
 };
 
 const wanted = process.argv.slice(2);

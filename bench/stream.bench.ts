@@ -50,6 +50,7 @@ interface StreamReport {
   duplicatesSkipped: number;
   objects: number;
   run: { firstMessageAt: number; lastStoredAt: number; messages: number; latencyMs: { p50: number | null; p99: number | null; samples: number }; cpuMs: { processMs: number; mainThreadMs: number | null } };
+  stages?: Record<string, Record<string, number>>;
 }
 
 interface Child {
@@ -157,11 +158,60 @@ async function brokerSetup(): Promise<Setup> {
   };
 }
 
+/** Issue 16: the broker with 100 users' filters (bench/filters.bench.ts's set, on this broker's catalogs). */
+async function withFilters(broker: Setup): Promise<Setup> {
+  const { FilterStore } = await import('../src/filters/store.js');
+  const { openStore } = await import('../src/service/app.js');
+  const { hundred } = await import('./filters.bench.js');
+  return {
+    label: `${broker.label} + 100 filters`,
+    args: broker.args,
+    prepare: async (data) => {
+      await broker.prepare?.(data);
+      const env = openStore(data);
+      const store = new FilterStore(env);
+      for (const [i, expression] of hundred('tycho2').entries()) await store.create('bench', { name: `bench ${i}`, expression });
+      await env.close();
+    },
+  };
+}
+
+/** The children's reports of the last throughput run (for the filters' share of the time). */
+let lastReports: StreamReport[] = [];
+
+/** SKYJOIN_BENCH_STREAM=filters: throughput of the broker without and with 100 filters, and the cost. */
+async function runFilterCost(): Promise<Row[]> {
+  const broker = await brokerSetup();
+  const a = await runSetup(broker, 'broker', 4000, false);
+  const b = await runSetup(await withFilters(broker), 'filters', 4000, false);
+  const rate = (rows: Row[]) => Number(rows.find((r) => r.unit === 'alerts/s')!.value);
+  const cost = (1 - rate(b) / rate(a)) * 100;
+  // Within the same processes and the same moments: the filter stage's own time over the main thread's CPU time.
+  const stage = lastReports.reduce((t, r) => {
+    const f = r.stages?.filters ?? {};
+    return t + (f.featuresMs ?? 0) + (f.evaluateMs ?? 0) + (f.recordMs ?? 0);
+  }, 0);
+  const main = lastReports.reduce((t, r) => t + (r.run.cpuMs.mainThreadMs ?? r.run.cpuMs.processMs), 0);
+  const evals = lastReports.reduce((t, r) => t + (r.stages?.filters?.evaluations ?? 0), 0);
+  const matches = lastReports.reduce((t, r) => t + (r.stages?.filters?.matchesRecorded ?? 0), 0);
+  const rows = [...a, ...b,
+    { measure: 'cost of 100 active filters on the broker\'s throughput (alerts/s without vs with)', value: +cost.toFixed(1), unit: '%', n: '', seconds: '', note: 'target <= 10%; one run each, sequential, on a shared machine' },
+    { measure: 'filter stage (features, 100 filters, recording) over the main threads\' CPU time, in the run with filters', value: +((stage / main) * 100).toFixed(1), unit: '%', n: evals, seconds: +(stage / 1000).toFixed(2), note: `same processes, same moments: less sensitive to other load; ${matches} matches recorded` },
+  ];
+  report('stream-filters', `Alert stream with and without 100 users' filters: real ZTF alerts x ${MULTIPLY}, mock Kafka on loopback, ${PROCS} skyjoin stream processes`, rows);
+  return rows;
+}
+
 export async function runStream(): Promise<Row[]> {
   rmSync(TMP, { recursive: true, force: true });
   mkdirSync(TMP, { recursive: true });
-  // SKYJOIN_BENCH_STREAM=ingest|broker runs one of the two.
+  // SKYJOIN_BENCH_STREAM=ingest|broker runs one of the two; =filters the broker without and with 100 filters.
   const only = process.env.SKYJOIN_BENCH_STREAM;
+  if (only === 'filters') {
+    const rows = await runFilterCost();
+    rmSync(TMP, { recursive: true, force: true });
+    return rows;
+  }
   const rows: Row[] = [];
   if (only !== 'broker') rows.push(...await runSetup(INGEST_ONLY, 'ingest', 5000));
   if (only !== 'ingest') rows.push(...await runSetup(await brokerSetup(), 'broker', 4000));
@@ -170,7 +220,7 @@ export async function runStream(): Promise<Row[]> {
   return rows;
 }
 
-async function runSetup(setup: Setup, tag: string, target: number): Promise<Row[]> {
+async function runSetup(setup: Setup, tag: string, target: number, latency = true): Promise<Row[]> {
   const mock = await startKafkaMock({ topics: { alerts: PARTITIONS, 'alerts-rate': 4 } });
   const bootstrap = mock.bootstrap.join(',');
   const rows: Row[] = [];
@@ -183,6 +233,7 @@ async function runSetup(setup: Setup, tag: string, target: number): Promise<Row[
     await checkRetention(mock, 'alerts');
     rows.push({ measure: `${tag}: replay: ${produced.alerts} real ZTF alerts x ${MULTIPLY} copies (no cutouts, gzip, ${PARTITIONS} partitions)`, value: Math.round(produced.rate), unit: 'messages/s', n: produced.messages, seconds: +produced.seconds.toFixed(2), note: `${(produced.bytes / produced.messages / 1024).toFixed(1)} kB/message before compression` });
     const reports = await Promise.all(NAMES.map((n) => child('alerts', 'bench', n).done));
+    lastReports = reports;
     const received = reports.reduce((s, r) => s + r.received, 0);
     const first = Math.min(...reports.filter((r) => r.run.firstMessageAt).map((r) => r.run.firstMessageAt));
     const last = Math.max(...reports.map((r) => r.run.lastStoredAt));
@@ -197,6 +248,7 @@ async function runSetup(setup: Setup, tag: string, target: number): Promise<Row[
       note: `target >= ${target.toLocaleString('en')}; per process ${reports.map((r) => r.received).join(' + ')}; objects ${reports.map((r) => r.objects).join(' + ')}; duplicates ${reports.reduce((s, r) => s + r.duplicatesSkipped, 0)}; dead letters ${reports.reduce((s, r) => s + r.deadLettered, 0)}${cpuNote}${received !== produced.messages ? `; PRODUCED ${produced.messages}` : ''}`,
     });
 
+    if (!latency) return rows;
     // 2. Latency at a set rate, consumers already running.
     // --idle-exit counts from start too: long enough to outlast the wait for both to join.
     const live = NAMES.map((n) => child('alerts-rate', 'bench-rate', n, 15));

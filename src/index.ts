@@ -24,3 +24,4 @@ export { readParquetTable, writeParquetTable } from './catalog/parquet.js';
 export { loadPositions } from './catalog/positions.js';
 export { TextColumn } from './catalog/text.js';
 export type { Column, ColumnTable } from './catalog/table.js';
+export { signBody, verifySignature, SIGNATURE_HEADER, IDEMPOTENCY_HEADER } from './notify/signature.js';

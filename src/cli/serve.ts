@@ -9,13 +9,18 @@ import { CliError } from './errors.js';
 
 const USAGE = `usage: skyjoin serve [--port 8080] [--host 127.0.0.1] [--catalogs DIR_OR_CONFIG] [--data DIR] [--config FILE] [--public-url URL]
 With no options: serves the catalogs shipped in catalogs/ (built on first use) and keeps
-its state (API keys, uploads, watch lists) in LMDB under the data folder
-($SKYJOIN_DATA or ~/.local/share/skyjoin). Pointed at the data folder of 'skyjoin stream'
-(--data DIR) it also serves the stream's objects, light curves, alerts and cutouts
-(/v1/objects, /v1/alerts; read-only, while the stream runs) and the web portal at /.
---public-url: base of the absolute URLs in answers (default: the URL each request came to;
-also $SKYJOIN_PUBLIC_URL or "publicUrl" in --config). --config: a JSON file with service options
-(limits, uploadTtlSeconds, access, rateLimitPerMinute, ...). Reads and uploads need no
+its state (API keys, uploads, watch lists, users' filters, the stream registry, notification
+subscriptions) in LMDB under the data folder ($SKYJOIN_DATA or ~/.local/share/skyjoin), the
+one 'skyjoin stream --data DIR' reads. Pointed at the data folder of 'skyjoin stream' (--data
+DIR) it also serves the stream's objects, light curves, alerts and cutouts (/v1/objects,
+/v1/alerts; read-only, while the stream runs) and the web portal at /. Routes at /docs:
+/v1/catalogs, /v1/xmatch, /v1/watchlists, /v1/filters (CEL expressions; POST /v1/filters/test
+tries one on archived alerts), /v1/streams (registry, ?after= pull, /events SSE tail),
+/v1/subscriptions (notifications of a stream), /v1/objects, /v1/alerts.
+--public-url: base of the absolute URLs in answers and notifications (default: the URL each
+request came to; also $SKYJOIN_PUBLIC_URL or "publicUrl" in --config). --config: a JSON file
+with service options (limits, uploadTtlSeconds, access, rateLimitPerMinute, notify: SMTP,
+allowed networks of notification receivers, ...). Reads and uploads need no
 API key unless the config closes them: {"access": {"reads": "key", "uploads": "key"}}.
 Logs JSON lines; SIGTERM finishes the requests in flight, closes the stores and exits.`;
 

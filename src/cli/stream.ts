@@ -19,6 +19,7 @@ import { runStream, type StreamRunOptions } from '../stream/run.js';
 import { COUNTERS, StreamStore } from '../stream/store.js';
 import { numberFlag, optionalString, parse, requireString } from './args.js';
 import { defaultDataDir } from './data-dir.js';
+import { notifyConfig } from './config-file.js';
 import { CliError, UsageError } from './errors.js';
 import { parseKafkaUrl } from './kafka-url.js';
 
@@ -48,15 +49,21 @@ options:
   --match-radius-arcsec R object matching radius (default 1.5)
   --catalogs DIR_OR_CONFIG   catalogs to annotate with (default: the shipped bsc5, openngc, gcvs)
   --annotate FILE         per-catalog radius, mode (best|all), k, columns, ellipseScale (JSON)
-  --no-annotate / --no-watch   skip catalog annotation / watch-list checks
+  --no-annotate / --no-watch / --no-filters   skip catalog annotation / watch-list checks / the users'
+                          filters (each filter's matches go to the stream filter-ID)
+  --config FILE           JSON config shared with 'skyjoin serve'; its "notify" section sets notifications
+                          (publicBaseUrl, smtp, allowNetworks, retries, pauseAfterHours: see the README)
+  --no-notify-worker      queue notifications of subscribed streams but leave delivery to 'skyjoin notify'
+  --notify-wait SECONDS   when the source ends, wait this long for queued notifications to go (default 0;
+                          what is left stays queued for the next run or 'skyjoin notify')
   --metrics-port PORT     serve Prometheus metrics (per-catalog health) on 127.0.0.1:PORT/metrics
   --idle-exit SECONDS     Kafka: stop after this long without messages (default: run until SIGTERM)
   --session-timeout S     Kafka consumer-group session timeout (default 30): how soon a dead member's
                           partitions move to the others, and how long a rebalance may wait
   --no-archive / --no-cutouts / --no-parquet   skip those stores
-  --public-url URL        base of the object and cutout URLs in the output records, where
-                          'skyjoin serve --data DIR' is reached (default $SKYJOIN_PUBLIC_URL or
-                          http://127.0.0.1:8080)
+  --public-url URL        base of the object and cutout URLs in the output records and of the links in
+                          notifications, where 'skyjoin serve --data DIR' is reached (default
+                          $SKYJOIN_PUBLIC_URL or http://127.0.0.1:8080)
 night conductor (with --topic-pattern):
   --night auto|YYYYMMDD   which night's topic ({date}; auto: today's UTC date)
   --poll-seconds S        how often to look for the topic (default 30)
@@ -91,7 +98,8 @@ export async function streamCommand(argv: string[]): Promise<number> {
     instance: { type: 'string' }, 'lsst-schemas': { type: 'string' }, 'schema-registry': { type: 'string' },
     'match-radius-arcsec': { type: 'string' }, 'idle-exit': { type: 'string' }, avro: { type: 'boolean' },
     'no-archive': { type: 'boolean' }, 'no-cutouts': { type: 'boolean' }, 'no-parquet': { type: 'boolean' },
-    catalogs: { type: 'string' }, annotate: { type: 'string' }, 'no-annotate': { type: 'boolean' }, 'no-watch': { type: 'boolean' },
+    catalogs: { type: 'string' }, annotate: { type: 'string' }, 'no-annotate': { type: 'boolean' }, 'no-watch': { type: 'boolean' }, 'no-filters': { type: 'boolean' },
+    config: { type: 'string' }, 'no-notify-worker': { type: 'boolean' }, 'notify-wait': { type: 'string' },
     'metrics-port': { type: 'string' }, 'session-timeout': { type: 'string' }, 'topic-pattern': { type: 'string' }, night: { type: 'string' },
     'poll-seconds': { type: 'string' }, 'public-url': { type: 'string' }, 'end-after': { type: 'string' }, 'night-idle': { type: 'string' }, 'max-wait': { type: 'string' },
     'kafka-config': { type: 'string' }, 'to-kafka-config': { type: 'string' }, 'schema-registry-config': { type: 'string' }, 'stale-after': { type: 'string' },
@@ -116,6 +124,7 @@ export async function streamCommand(argv: string[]): Promise<number> {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  const notify = { config: notifyConfig(optionalString(values, 'config'), dataDir, publicUrl), deliver: !values['no-notify-worker'], waitMs: numberFlag(values, 'notify-wait', { min: 0, max: 86_400, def: 0 }, USAGE) * 1000 };
   const metricsPort = values['metrics-port'] === undefined ? undefined : numberFlag(values, 'metrics-port', { min: 0, max: 65535, integer: true }, USAGE);
   const storeDir = StreamStore.at(dataDir, instance).dir;
   await StreamStore.at(dataDir, instance).close();
@@ -169,9 +178,9 @@ export async function streamCommand(argv: string[]): Promise<number> {
       decoder: { lsstSchemas: optionalString(values, 'lsst-schemas'), schemaRegistry: registry },
       archive: !values['no-archive'], cutouts: !values['no-cutouts'], parquet: !values['no-parquet'],
       catalogs: optionalString(values, 'catalogs'), annotate: values['no-annotate'] ? false : optionalString(values, 'annotate'),
-      watch: !values['no-watch'], publicUrl,
+      watch: !values['no-watch'], filters: !values['no-filters'], publicUrl, notify,
     });
-    process.stdout.write(`${JSON.stringify({ ...report.totals, outputs: report.outputs, run: report.run, stages: report.stages, ...(report.night ? { night: report.night, topic: report.topic, reportFile: report.reportFile } : {}), nights: report.nights, ...(report.upstream ? { upstream: report.upstream, upstreamSummary: report.upstreamSummary } : {}) }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...report.totals, outputs: report.outputs, run: report.run, stages: report.stages, notify: report.notify, ...(report.night ? { night: report.night, topic: report.topic, reportFile: report.reportFile } : {}), nights: report.nights, ...(report.upstream ? { upstream: report.upstream, upstreamSummary: report.upstreamSummary } : {}) }, null, 2)}\n`);
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);

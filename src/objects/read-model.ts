@@ -11,7 +11,7 @@
 // has created it. Files (archive, cutouts) are read up to what the stream has
 // committed.
 
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { open, type Database, type Key, type RootDatabase } from 'lmdb';
 import { LiveCatalog } from '../catalog/live.js';
@@ -217,6 +217,37 @@ export class ReadModel {
     }
     out.sort((a, b) => b.mjd - a.mjd || (a.alertId < b.alertId ? 1 : -1));
     return out.slice(0, limit);
+  }
+
+  /** Nights (YYYYMMDD) with archived alerts, of any survey, sorted. */
+  archivedNights(): string[] {
+    const root = path.join(this.dir, 'archive');
+    if (!existsSync(root)) return [];
+    const nights = new Set<string>();
+    for (const survey of readdirSync(root, { withFileTypes: true })) {
+      if (!survey.isDirectory()) continue;
+      for (const n of readdirSync(path.join(root, survey.name), { withFileTypes: true })) if (n.isDirectory() && /^\d{8}$/.test(n.name)) nights.add(n.name);
+    }
+    return [...nights].sort();
+  }
+
+  /**
+   * The archive files of the nights (surveys in name order, then the nights
+   * as given, files in order), each cut to what the stream has committed: a
+   * running stream may be appending.
+   */
+  *archivedFiles(nights: readonly string[]): Generator<{ rel: string; bytes: Buffer }> {
+    const s = this.open();
+    const root = path.join(this.dir, 'archive');
+    if (!s || !existsSync(root)) return;
+    for (const survey of readdirSync(root).sort()) {
+      for (const night of nights) {
+        for (const rel of this.nightFiles(survey, night)) {
+          const committed = this.committed(s, rel);
+          if (committed > 0) yield { rel, bytes: readFileSync(path.join(root, rel)).subarray(0, committed) };
+        }
+      }
+    }
   }
 
   /** The stored cutout file of an alert, or undefined. */

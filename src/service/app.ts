@@ -10,6 +10,10 @@ import { LATENCY_BUCKETS_S, Registry } from '../metrics/registry.js';
 import { Links } from '../objects/links.js';
 import { ReadModel } from '../objects/read-model.js';
 import { openStore } from '../watch/open.js';
+import { FilterStore } from '../filters/store.js';
+import { registryStreamAccess } from '../notify/streams.js';
+import { SubscriptionStore } from '../notify/subscriptions.js';
+import { StreamRegistry } from '../registry/streams.js';
 import { WatchlistStore } from '../watch/store.js';
 import { clip } from '../messages/quote.js';
 import { accessHook } from './access.js';
@@ -24,6 +28,9 @@ import { healthRoutes } from './routes/health.js';
 import { objectRoutes } from './routes/objects.js';
 import { portalRoutes } from './routes/portal.js';
 import { sourceRoutes } from './routes/sources.js';
+import { filterRoutes } from './routes/filters.js';
+import { streamRoutes } from './routes/streams.js';
+import { subscriptionRoutes } from './routes/subscriptions.js';
 import { watchlistRoutes } from './routes/watchlists.js';
 import { catalogSchema, errorSchema } from './schemas.js';
 import { UploadStore } from './uploads.js';
@@ -57,13 +64,19 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
   const catalogs = await loadCatalogSet(config.catalogs, config.dataDir);
   const env = openStore(config.dataDir);
   const registry = new Registry();
+  const watchlists = new WatchlistStore(env);
+  const filters = new FilterStore(env);
   const ctx: ServiceContext = {
     config, catalogs, env,
     keys: new KeyStore(env),
     uploads: new UploadStore(env, config.uploadTtlSeconds),
-    watchlists: new WatchlistStore(env),
+    watchlists,
     objects: new ReadModel(config.dataDir, config.streamInstance),
     links: config.publicUrl ? new Links(config.publicUrl) : undefined,
+    filters,
+    streams: new StreamRegistry(env),
+    subscriptions: new SubscriptionStore(env, config.notify.deliveriesKept),
+    streamAccess: registryStreamAccess(watchlists, filters),
     metrics: {
       registry,
       requests: registry.counter('skyjoin_http_requests_total', 'HTTP requests by route, method and status'),
@@ -101,7 +114,7 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
       openapi: '3.0.3',
       info: {
         title: 'skyjoin crossmatch service',
-        description: 'Cone search, crossmatch of source lists and watch lists over the skyjoin engine; the objects, light curves, alerts and cutouts of the alert stream. Angles in degrees, radii in arcsec, light-curve times MJD TAI.',
+        description: 'Cone search, crossmatch of source lists, watch lists, users\' filters on the alert stream, the registry of its streams (pull and SSE) and notification subscriptions over the skyjoin engine; the objects, light curves, alerts and cutouts of the alert stream. Angles in degrees, radii in arcsec, light-curve times MJD TAI.',
         version: '1',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key from `skyjoin keys create NAME`' } } },
@@ -159,7 +172,7 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
       message = 'internal error (logged)';
       code = 'SKY_INTERNAL';
     }
-    const statusText: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 406: 'Not Acceptable', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+    const statusText: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 406: 'Not Acceptable', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' };
     // Every quote of input is clipped where it is made; this bounds what a
     // message built from many of them (or by a dependency) can grow to.
     reply.code(status).send({ statusCode: status, code, error: statusText[status] ?? 'Error', message: clip(message, 1000) });
@@ -170,6 +183,9 @@ export async function buildApp(options: ServiceOptions): Promise<FastifyInstance
   watchlistRoutes(app, ctx);
   objectRoutes(app, ctx);
   alertRoutes(app, ctx);
+  filterRoutes(app, ctx);
+  streamRoutes(app, ctx);
+  subscriptionRoutes(app, ctx);
   healthRoutes(app, ctx);
   portalRoutes(app);
 

@@ -19,9 +19,15 @@ export const ColumnNotFound = createError<[string, string]>('SKY_COLUMN_NOT_FOUN
 export const UploadNotFound = createError<[string]>('SKY_UPLOAD_NOT_FOUND', "source upload '%s' does not exist or has expired", 404);
 export const WatchlistNotFound = createError<[string]>('SKY_WATCHLIST_NOT_FOUND', "watch list '%s' does not exist", 404);
 export const TargetNotFound = createError<[string, string]>('SKY_TARGET_NOT_FOUND', "watch list '%s' has no target '%s'", 404);
+export const FilterNotFound = createError<[string]>('SKY_FILTER_NOT_FOUND', "filter '%s' does not exist", 404);
+export const BadExpression = createError<[string, string]>('SKY_BAD_EXPRESSION', 'expression refused (%s): %s', 400);
+export const StreamNotFound = createError<[string]>('SKY_STREAM_NOT_FOUND', "stream '%s' does not exist (GET /v1/streams lists them)", 404);
+export const Forbidden = createError<[string]>('SKY_FORBIDDEN', '%s', 403);
+export const NotPullable = createError<[string]>('SKY_NOT_PULLABLE', '%s', 409);
 export const Unauthorized = createError<[string]>('SKY_UNAUTHORIZED', '%s', 401);
 export const BadCursor = createError('SKY_BAD_CURSOR', 'cursor is not one this service issued', 400);
 export const RouteNotFound = createError<[string, string]>('SKY_NOT_FOUND', 'no route %s %s', 404);
 export const ObjectNotFound = createError<[string]>('SKY_OBJECT_NOT_FOUND', "object '%s' does not exist (GET /v1/objects?alias= or ?ra=&dec=&radius_arcsec= finds objects)", 404);
 export const AlertNotFound = createError<[string]>('SKY_ALERT_NOT_FOUND', "alert '%s' is not archived here", 404);
 export const CutoutNotFound = createError<[string, string]>('SKY_CUTOUT_NOT_FOUND', "alert '%s' has no %s cutout stored", 404);
+export const SubscriptionNotFound = createError<[string]>('SKY_SUBSCRIPTION_NOT_FOUND', "subscription '%s' does not exist", 404);

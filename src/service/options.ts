@@ -3,6 +3,7 @@
 
 import { ConfigError } from '../catalog/set.js';
 import { publicBase } from '../objects/links.js';
+import { resolveNotifyConfig, type NotifyConfig, type NotifyOptions } from '../notify/config.js';
 
 export interface ServiceLimits {
   /** Sources in one POST /v1/sources upload. */
@@ -50,6 +51,8 @@ export interface ServiceConfig {
   publicUrl?: string;
   /** Which stream store to serve objects from: DATA/stream-<instance> (the stream's --instance). */
   streamInstance?: string;
+  /** Notifications: public base URL for links, SMTP server, private networks webhooks may reach, retries (src/notify/config.ts). */
+  notify: NotifyConfig;
 }
 
 export interface ServiceAccess {
@@ -70,7 +73,8 @@ export const DEFAULT_LIMITS: ServiceLimits = {
   maxPageSources: 5_000_000,
 };
 
-export type ServiceOptions = Partial<Omit<ServiceConfig, 'limits' | 'access'>> & {
+export type ServiceOptions = Partial<Omit<ServiceConfig, 'limits' | 'access' | 'notify'>> & {
+  notify?: NotifyOptions;
   dataDir: string;
   limits?: Partial<ServiceLimits>;
   access?: Partial<ServiceAccess>;
@@ -78,7 +82,7 @@ export type ServiceOptions = Partial<Omit<ServiceConfig, 'limits' | 'access'>> &
   requireKeyForReads?: boolean;
 };
 
-const OPTION_KEYS = ['dataDir', 'catalogs', 'limits', 'uploadTtlSeconds', 'access', 'requireKeyForReads', 'rateLimitPerMinute', 'anonymousRateLimitPerMinute', 'logger', 'publicUrl', 'streamInstance'];
+const OPTION_KEYS = ['dataDir', 'catalogs', 'limits', 'uploadTtlSeconds', 'access', 'requireKeyForReads', 'rateLimitPerMinute', 'anonymousRateLimitPerMinute', 'logger', 'publicUrl', 'streamInstance', 'notify'];
 
 function accessOf(o: ServiceOptions): ServiceAccess {
   const a = o.access ?? {};
@@ -141,5 +145,6 @@ export function resolveConfig(o: ServiceOptions): ServiceConfig {
     dataDir: o.dataDir, catalogs: o.catalogs, limits: l, uploadTtlSeconds: ttl,
     access: accessOf(o), rateLimitPerMinute: rate, anonymousRateLimitPerMinute: anon,
     logger: o.logger ?? false, publicUrl, streamInstance: o.streamInstance,
+    notify: resolveNotifyConfig(o.notify, o.dataDir, publicUrl),
   };
 }

@@ -18,6 +18,7 @@ import { Batch, type SourceMessage, type Stage } from './stage.js';
 import { ArchiveStage } from './stages/archive.js';
 import { DecodeStage } from './stages/decode.js';
 import { HistoryStage } from './stages/history.js';
+import { NotifyStage, type NotifyOutbox } from './stages/notify.js';
 import { ObjectsStage } from './stages/objects.js';
 import { OutputsStage } from './stages/outputs.js';
 import { StreamStore, type Counts } from './store.js';
@@ -36,6 +37,14 @@ export interface PipelineOptions {
   annotate?: Stage;
   /** The watch stage (stages/watch.ts); none when absent. */
   watch?: Stage;
+  /** The users' filters stage (stages/filters.ts); none when absent. */
+  filters?: Stage;
+  /**
+   * Notifications: the outbox, given the stream store whose environment it
+   * lives in (src/notify/outbox.ts); the notify stage queues the subscribed
+   * streams' records into it before the outputs. None when absent.
+   */
+  outbox?: (store: StreamStore) => NotifyOutbox;
   /** Base of the URLs output records carry for objects and cutouts (default http://127.0.0.1:8080). */
   publicUrl?: string;
   /** The stage list; alertStages (below) when absent. */
@@ -59,6 +68,8 @@ export function alertStages({ opts, store, checkpoint }: PipelineParts): Stage[]
     new ArchiveStage(store, opts),                                       // raw alerts, cutouts, Parquet
     ...(opts.annotate ? [opts.annotate] : []),                           // catalog crossmatch
     ...(opts.watch ? [opts.watch] : []),                                 // watch lists
+    ...(opts.filters ? [opts.filters] : []),                             // users' filters (sees annotations, watch hits)
+    ...(opts.outbox ? [new NotifyStage(opts.outbox(store), store)] : []), // subscribed streams' records into the outbox
     new OutputsStage(opts.sink, checkpoint),                             // sink flushed, then published
   ];
 }

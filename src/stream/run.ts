@@ -17,20 +17,41 @@ import { FreshnessMonitor } from './kafka/freshness.js';
 import { fetchWatermarks, formatUpstreamLine, UpstreamLedger, type UpstreamLine } from './kafka/upstream-ledger.js';
 import { endAfterTime, resolveNight, topicFor, waitForTopic, type NightPlan } from './night.js';
 import { alertStages, StreamPipeline, type PipelineOptions } from './pipeline.js';
+import type { RootDatabase } from 'lmdb';
+import { FilterStore } from '../filters/store.js';
+import { StreamRegistry } from '../registry/streams.js';
+import { openStore } from '../watch/open.js';
+import { WatchlistStore } from '../watch/store.js';
+import { RegisteredSink } from './sinks/registered.js';
 import type { SourceMessage } from './stage.js';
+import type { StreamStore } from './store.js';
 import { AnnotateStage } from './stages/annotate.js';
+import { FilterStage } from './stages/filters.js';
 import { WatchStage } from './stages/watch.js';
 import { fileBatches } from './sources/file.js';
 import { consumeGroup } from './sources/kafka-group.js';
+import { resolveNotifyConfig, type NotifyConfig } from '../notify/config.js';
+import { Notifier, type NotifyReport } from '../notify/runtime.js';
 
 /** The pipeline's own options (stores, decoder, sink), plus what this run adds around it. */
-export interface StreamRunOptions extends Omit<PipelineOptions, 'annotate' | 'watch' | 'stages'> {
+export interface StreamRunOptions extends Omit<PipelineOptions, 'annotate' | 'watch' | 'filters' | 'stages'> {
   /** Catalogs to annotate with: a folder of .arrow files or a JSON config; the shipped ones when absent. */
   catalogs?: string;
   /** Per-catalog radius, mode, k, columns (file path or object); false: no annotation. */
   annotate?: AnnotationConfig | string | false;
   /** Check the watch lists of the service's store under dataDir (default true). */
   watch?: boolean;
+  /** Run the users' filters of the service's store under dataDir (default true). */
+  filters?: boolean;
+  /** Record each output stream's address and message counts in the service's store (default true). */
+  registry?: boolean;
+  /**
+   * Notifications: the outbox is written for every subscribed stream; the
+   * delivery worker runs in this process unless deliver is false (then
+   * `skyjoin notify` delivers). waitMs: after the source ends, how long to
+   * wait for the backlog to empty before stopping. false: no outbox at all.
+   */
+  notify?: { config?: NotifyConfig; deliver?: boolean; waitMs?: number } | false;
   /** Serve Prometheus metrics on this port (loopback) while running. */
   metricsPort?: number;
   source:
@@ -54,8 +75,9 @@ export interface StreamReport {
   totals: Record<string, number>;
   nights: Record<string, Record<string, number>>;
   outputs: Record<string, number>;
-  /** Counters of the stages that keep any (annotate, watch), by stage name. */
+  /** Counters of the stages that keep any (annotate, watch, filters, notify, ...), by stage name. */
   stages: Record<string, unknown>;
+  notify?: NotifyReport;
   run: { firstMessageAt: number; lastStoredAt: number; messages: number; latencyMs: { p50: number | null; p99: number | null; samples: number }; cpuMs: CpuTimes };
   /** Kafka: per topic and night, upstream offsets vs received, stored, dead-lettered, duplicates. */
   upstream?: UpstreamLine[];
@@ -64,16 +86,21 @@ export interface StreamReport {
   reportFile?: string;
 }
 
-/** The annotate and watch stages a run asks for; the annotator also gets Prometheus counters. */
-async function optionalStages(o: StreamRunOptions, registry: Registry): Promise<Pick<PipelineOptions, 'annotate' | 'watch'>> {
-  const out: Pick<PipelineOptions, 'annotate' | 'watch'> = {};
+/**
+ * The annotate, watch and filters stages a run asks for; the annotator also
+ * gets Prometheus counters. Watch lists and filters share one handle on the
+ * service's store (LMDB wants one environment per path and process).
+ */
+async function optionalStages(o: StreamRunOptions, registry: Registry, serviceEnv: RootDatabase | null): Promise<Pick<PipelineOptions, 'annotate' | 'watch' | 'filters'>> {
+  const out: Pick<PipelineOptions, 'annotate' | 'watch' | 'filters'> = {};
   if (o.annotate !== false) {
     const catalogs = await loadCatalogSet(o.catalogs, o.dataDir, (m) => o.log?.({ msg: m }));
     const annotator = new Annotator(annotationSpecs(catalogs, o.annotate));
     registerAnnotationMetrics(registry, annotator);
     out.annotate = new AnnotateStage(annotator, { publicUrl: o.publicUrl });
   }
-  if (o.watch !== false) out.watch = await WatchStage.open(o.dataDir, { publicUrl: o.publicUrl });
+  if (o.watch !== false) out.watch = new WatchStage(new WatchlistStore(serviceEnv!), { publicUrl: o.publicUrl });
+  if (o.filters !== false) out.filters = new FilterStage(new FilterStore(serviceEnv!));
   return out;
 }
 
@@ -85,12 +112,23 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
   const log = o.log ?? (() => {});
   const cpu0 = cpuTimes();
   const registry = new Registry();
+  // The service's store (DATA/store): watch lists, filters, the stream registry.
+  const serviceEnv = o.watch === false && o.filters === false && o.registry === false ? null : openStore(o.dataDir);
+  const sink = serviceEnv && o.registry !== false ? new RegisteredSink(o.sink, new StreamRegistry(serviceEnv)) : o.sink;
   // Kafka runs keep the upstream ledger: a stage just before the outputs, so
   // its counts are written in each batch's store transaction.
   let ledger: UpstreamLedger | null = null;
+  // Notifications: the outbox in the stream store's environment (the notify
+  // stage writes it); the delivery worker on a thread of its own, so delivery
+  // work never takes the stream's main thread.
+  let notifier: Notifier | null = null;
+  const notify = o.notify === false ? null : o.notify ?? {};
+  const outbox = notify === null ? undefined : (store: StreamStore) => (notifier = new Notifier(o.dataDir, store.env, notify.config ?? resolveNotifyConfig(undefined, o.dataDir, o.publicUrl), {
+    deliver: (notify.deliver ?? true) ? 'thread' : false, streamDir: store.dir, log, sharedEnv: serviceEnv ?? undefined,
+  })).outbox;
   const pipeline = new StreamPipeline({
-    dataDir: o.dataDir, instance: o.instance, sink: o.sink, decoder: o.decoder, matchRadiusArcsec: o.matchRadiusArcsec,
-    archive: o.archive, cutouts: o.cutouts, parquet: o.parquet, publicUrl: o.publicUrl, ...(await optionalStages(o, registry)),
+    dataDir: o.dataDir, instance: o.instance, sink, decoder: o.decoder, matchRadiusArcsec: o.matchRadiusArcsec,
+    archive: o.archive, cutouts: o.cutouts, parquet: o.parquet, publicUrl: o.publicUrl, outbox, ...(await optionalStages(o, registry, serviceEnv)),
     stages: (parts) => {
       const list = alertStages(parts);
       if (o.source.kind !== 'file') list.splice(list.length - 1, 0, (ledger = new UpstreamLedger(parts.store)));
@@ -121,6 +159,8 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
   };
   let night: string | undefined;
   let topic: string | null | undefined;
+  let finished = false;
+  let notifyReport: NotifyReport | undefined;
   try {
     await pipeline.recover();
     const src = o.source;
@@ -176,8 +216,10 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
         await mark('end');
       }
     }
+    finished = true;
   } finally {
     server?.close();
+    notifyReport = await (notifier as Notifier | null)?.close(finished && o.notify ? o.notify.waitMs ?? 0 : 0);
   }
   const counts = pipeline.store.counts();
   const lat = Float64Array.from(pipeline.latencies).sort();
@@ -185,6 +227,7 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
     ...(night ? { night, topic } : {}),
     totals: { ...counts.totals }, nights: counts.nights, outputs: { ...pipeline.outputs },
     stages: pipeline.report(),
+    ...(notifyReport ? { notify: notifyReport } : {}),
     run: { ...run, latencyMs: { p50: percentile(lat, 50), p99: percentile(lat, 99), samples: lat.length }, cpuMs: cpuSince(cpu0) },
   };
   if (ledger && runTopics.length) {
@@ -199,5 +242,6 @@ export async function runStream(o: StreamRunOptions): Promise<StreamReport> {
     writeFileSync(report.reportFile, `${JSON.stringify(report, null, 2)}\n`);
   }
   await pipeline.close();
+  await serviceEnv?.close();
   return report;
 }

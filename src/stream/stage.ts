@@ -20,6 +20,7 @@
 // Each stage shapes its own output records; the outputs stage (last) sends
 // what the stages emitted, waits for the sink, and marks the batch published.
 
+import type { WatchHitRef } from '../filters/features.js';
 import type { Annotations } from './annotate/record.js';
 import type { Alert } from './decoding/alert.js';
 import type { OutRecord } from './sinks/sink.js';
@@ -83,6 +84,8 @@ export interface BatchAlert {
   annotations?: Annotations;
   /** Watch-list hits recorded or re-published for this alert (watch). */
   watchHits?: number;
+  /** The watch-list hits of this alert, with their lists' owners (watch; what the filters see). */
+  watchHitRefs?: WatchHitRef[];
   /** Fields of other stages (user stages), by stage name. */
   extra?: Record<string, unknown>;
 }

@@ -330,6 +330,24 @@ export class WatchlistStore {
     return { hit: h, recorded: true };
   }
 
+  /** Hits after a cursor (null: from the first), oldest first, each with its own cursor (base64url of its key). */
+  hitsAfter(id: string, cursor: string | null, limit: number): Array<{ cursor: string; hit: HitRecord }> {
+    const start: Key = cursor ? (JSON.parse(Buffer.from(cursor, 'base64url').toString()) as Key) : [id];
+    const out: Array<{ cursor: string; hit: HitRecord }> = [];
+    for (const { key, value } of this.hits.getRange({ start, end: [`${id}\u0000`], limit, exclusiveStart: !!cursor } as never)) {
+      out.push({ cursor: Buffer.from(JSON.stringify(key)).toString('base64url'), hit: value as HitRecord });
+    }
+    return out;
+  }
+
+  /** The cursor of a list's last hit, or null when it has none. */
+  lastHitCursor(id: string): string | null {
+    for (const { key } of this.hits.getRange({ start: [`${id}\u0000`], end: [id], reverse: true, limit: 1 } as never)) {
+      return Buffer.from(JSON.stringify(key)).toString('base64url');
+    }
+    return null;
+  }
+
   /** Hits recorded since an ISO time, oldest first, paged by an opaque cursor. */
   hitsSince(id: string, since = '', cursor?: string, limit = 1000): { hits: HitRecord[]; next: string | null } {
     const start: Key = cursor ? (JSON.parse(Buffer.from(cursor, 'base64url').toString()) as Key) : [id, since];

@@ -56,7 +56,7 @@ describe('src/stream layering', () => {
     expect(bad).toEqual([]);
   });
 
-  it('loads no Fastify module: every src/stream module, and a real run with annotation and watch lists', () => {
+  it('loads no Fastify module: every src/stream module, and a real run with annotation, watch lists, users\' filters and notifications', () => {
     const trace = path.join(tmp.dir, 'modules.txt');
     const script = path.join(tmp.dir, 'load-all.mjs');
     const urls = files.map((f) => pathToFileURL(f).href);
@@ -74,7 +74,7 @@ describe('src/stream layering', () => {
     expect(r.status, r.stderr).toBe(0);
     const run = JSON.parse(r.stdout.trim().split('\n').pop()!) as { received: number; stages: string[] };
     expect(run.received).toBeGreaterThan(0);
-    expect(run.stages).toEqual(['annotate', 'watch']);
+    expect(run.stages).toEqual(['annotate', 'watch', 'filters', 'notify']);
     const mods = readFileSync(trace, 'utf8').split('\n').filter(Boolean);
     // The trace sees the stream's own modules and the heavy ones it does use.
     expect(mods.some((m) => m.endsWith('/src/stream/stages/watch.ts'))).toBe(true);

@@ -176,6 +176,7 @@ export function watchlistRoutes(app: FastifyInstance, ctx: ServiceContext): void
   }, async (req, reply) => {
     const w = mine(req, req.params.id);
     await store.remove(w.id);
+    await ctx.streams.forget(`watchlist-${w.id}`);
     return reply.code(204).send();
   });
 

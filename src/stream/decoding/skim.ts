@@ -12,7 +12,8 @@ import { compileSkimReader, type SkimRead } from './skim-reader.js';
 /** Fields kept per ZTF record (by the record's own name, any namespace). */
 const KEEP: Record<string, ReadonlySet<string>> = {
   alert: new Set(['schemavsn', 'objectId', 'candid', 'candidate', 'prv_candidates', 'fp_hists', 'cutoutScience', 'cutoutTemplate', 'cutoutDifference']),
-  candidate: new Set(['jd', 'fid', 'ra', 'dec', 'magpsf', 'sigmapsf', 'isdiffpos', 'programid', 'candid']),
+  // The scores and neighbours users' filters read (src/filters/fields.ts) are kept too.
+  candidate: new Set(['jd', 'fid', 'ra', 'dec', 'magpsf', 'sigmapsf', 'isdiffpos', 'programid', 'candid', 'rb', 'drb', 'sgscore1', 'distpsnr1', 'ssdistnr', 'ndethist']),
   prv_candidate: new Set(['jd', 'fid', 'candid', 'ra', 'dec', 'magpsf', 'sigmapsf', 'isdiffpos', 'diffmaglim']),
   fp_hist: new Set(['jd', 'fid', 'forcediffimflux', 'forcediffimfluxunc', 'diffmaglim']),
 };

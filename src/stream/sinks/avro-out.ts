@@ -33,14 +33,15 @@ export interface AvroOutputs {
   close(): void;
 }
 
-/** The fixed output streams; `watchlist-<id>` streams share schemas/watchhit.avsc. */
+/** The fixed output streams; `watchlist-<id>` streams share schemas/watchhit.avsc, `filter-<id>` schemas/filtermatch.avsc. */
 export const OUTPUT_STREAMS = ['annotated', 'objects', 'detections', 'nondetections', 'deadletter'] as const;
 
 /** The .avsc file (in the schema folder) of an output stream. */
 export function schemaFileOf(stream: string): string {
   if (/^watchlist-.+/.test(stream)) return 'watchhit.avsc';
+  if (/^filter-.+/.test(stream)) return 'filtermatch.avsc';
   if ((OUTPUT_STREAMS as readonly string[]).includes(stream)) return `${stream}.avsc`;
-  throw new Error(`output stream '${stream}' has no Avro schema (known: ${OUTPUT_STREAMS.join(', ')}, watchlist-<id>)`);
+  throw new Error(`output stream '${stream}' has no Avro schema (known: ${OUTPUT_STREAMS.join(', ')}, watchlist-<id>, filter-<id>)`);
 }
 
 /** The schemas/ folder of this package (dist/src/stream/sinks -> ../../../.., src/stream/sinks -> ../../..). */

@@ -26,6 +26,10 @@ export class DirSink implements OutputSink {
     this.pending.set(stream, lines);
   }
 
+  where(stream: string): { protocol: 'file'; address: string } {
+    return { protocol: 'file', address: path.join(this.dir, `${streamName(stream, this.instance)}.jsonl`) };
+  }
+
   async flush(): Promise<void> {
     const written: number[] = [];
     for (const [stream, lines] of this.pending) {

@@ -13,10 +13,14 @@ export class KafkaSink implements OutputSink {
   private readonly pending: Array<{ stream: string; topic: string; records: readonly OutRecord[] }> = [];
   private connected: Promise<void>;
 
-  constructor(brokers: string[], private readonly instance?: string, private readonly avro?: AvroOutputs, clientId = 'skyjoin-stream', auth?: KafkaAuth) {
+  constructor(private readonly brokers: string[], private readonly instance?: string, private readonly avro?: AvroOutputs, clientId = 'skyjoin-stream', auth?: KafkaAuth) {
     const kafka = new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING, retry: { initialRetryTime: 200, maxRetryTime: 5000, retries: 30 }, ...auth?.kafkajs() });
     this.producer = kafka.producer({ allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner, idempotent: false });
     this.connected = this.producer.connect();
+  }
+
+  where(stream: string): { protocol: 'kafka'; address: string } {
+    return { protocol: 'kafka', address: `kafka://${this.brokers.join(',')}/${streamName(stream, this.instance)}` };
   }
 
   write(stream: string, records: readonly OutRecord[]): void {

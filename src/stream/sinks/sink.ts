@@ -9,8 +9,10 @@ export interface OutRecord {
 }
 
 export interface OutputSink {
-  /** Queues records for a stream (annotated, objects, detections, nondetections, deadletter, watchlist-ID). */
+  /** Queues records for a stream (annotated, objects, detections, nondetections, deadletter, watchlist-ID, filter-ID). */
   write(stream: string, records: readonly OutRecord[]): void;
+  /** Where a stream's records go (for the stream registry). */
+  where?(stream: string): { protocol: 'kafka' | 'file'; address: string };
   /** Resolves once everything written so far is durable (files synced, Kafka acknowledged). */
   flush(): Promise<void>;
   close(): Promise<void>;

@@ -28,6 +28,7 @@
 // after an alert was first seen gets that alert's hit on a replay (once).
 
 import type { RootDatabase } from 'lmdb';
+import type { WatchHitRef } from '../../filters/features.js';
 import type { OutRecord } from '../sinks/sink.js';
 import type { Batch, BatchAlert, Stage } from '../stage.js';
 import { separationArcsec } from '../../sky/vector.js';
@@ -80,6 +81,11 @@ interface PendingHit {
   targetDec?: number;
   targetRadiusArcsec?: number;
   region?: WatchRegion;
+}
+
+/** Each alert's hits as the filters stage sees them (`watchHitRefs`; a filter sees its owner's lists only). */
+function setHitRefs(alerts: readonly BatchAlert[], pending: readonly PendingHit[]): void {
+  for (const p of pending) (alerts[p.alert].watchHitRefs ??= []).push({ owner: p.wl.owner, list: p.wl.id, listName: p.wl.name, target: p.hit.target });
 }
 
 interface ListCounters {
@@ -186,6 +192,7 @@ export class WatchStage implements Stage {
     this.alertsChecked += n;
     this.batches++;
     this.listsLastBatch = lists.length;
+    setHitRefs(alerts, pending);
     if (pending.length === 0) return byStream;
 
     // Check-and-record in one write transaction, committed (on disk) before we return.
